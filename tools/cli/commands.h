@@ -1,0 +1,17 @@
+// File: tools/cli/commands.h
+//
+// The `tch` subcommands. Each takes the arguments after its name (argv[0] is
+// the subcommand) and returns the process exit code:
+//   0 success, 1 user error (bad config, file, flag value), 2 usage error.
+// User errors are tch::Error exceptions, turned into one line by main.cc.
+#pragma once
+
+namespace tch::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUserError = 1;
+inline constexpr int kExitUsage = 2;
+
+int RunInfo(int argc, char** argv);
+
+}  // namespace tch::cli

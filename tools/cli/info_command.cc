@@ -1,0 +1,87 @@
+// `tch info`: what this binary was built with and what it can see.
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "tools/cli/build_info.h"
+#include "tools/cli/commands.h"
+#include "torch/core/device.h"
+
+namespace tch::cli {
+namespace {
+
+std::string Compiler() {
+#if defined(__clang__)
+  return std::string("clang ") + __clang_version__;
+#elif defined(__GNUC__)
+  return std::string("g++ ") + __VERSION__;
+#else
+  return "unknown";
+#endif
+}
+
+std::string CpuFeatures() {
+  std::string out;
+  auto add = [&out](bool present, const char* name) {
+    if (present) out += out.empty() ? name : std::string(" ") + name;
+  };
+  __builtin_cpu_init();
+  add(__builtin_cpu_supports("sse4.2"), "sse4.2");
+  add(__builtin_cpu_supports("avx"), "avx");
+  add(__builtin_cpu_supports("avx2"), "avx2");
+  add(__builtin_cpu_supports("fma"), "fma");
+  add(__builtin_cpu_supports("f16c"), "f16c");
+  add(__builtin_cpu_supports("avx512f"), "avx512f");
+  add(__builtin_cpu_supports("avx512bw"), "avx512bw");
+  add(__builtin_cpu_supports("avx512vl"), "avx512vl");
+  add(__builtin_cpu_supports("avx512bf16"), "avx512bf16");
+  return out.empty() ? "none detected" : out;
+}
+
+std::string ThreadCount() {
+  const unsigned hardware = std::thread::hardware_concurrency();
+  const char* env = std::getenv("TCH_NUM_THREADS");
+  if (env != nullptr && *env != '\0') {
+    return std::string(env) + " (from TCH_NUM_THREADS; " +
+           std::to_string(hardware) + " hardware threads)";
+  }
+  return std::to_string(hardware) + " (hardware threads)";
+}
+
+}  // namespace
+
+int RunInfo(int /*argc*/, char** /*argv*/) {
+  const BuildInfo& info = GetBuildInfo();
+  std::cout << "tch " << info.version << "\n"
+            << "git commit:        " << info.git_commit << "\n"
+            << "compiler:          " << Compiler() << "\n"
+            << "build:             " << info.compilation_mode << ", "
+            << (info.cuda_enabled ? "cuda" : "cpu") << "\n"
+            << "cpu features:      " << CpuFeatures() << "\n"
+            << "threads:           " << ThreadCount() << "\n";
+  if (info.cuda_enabled) {
+    std::cout << "cuda:              compiled in (CUDA " << info.cuda_version
+              << ", cuDNN " << info.cudnn_version << ", NCCL "
+              << info.nccl_version << ")\n"
+              << "cuda architectures: " << info.cuda_archs << "\n";
+  } else {
+    std::cout << "cuda:              not compiled in (build with "
+                 "--config=cuda)\n";
+  }
+  const DeviceBackend* cuda = GetDeviceBackend(DeviceType::kCuda);
+  if (cuda == nullptr) {
+    std::cout << "gpus:              none (no CUDA support in this build)\n";
+  } else if (cuda->DeviceCount() == 0) {
+    std::cout << "gpus:              none (" << cuda->Unavailable() << ")\n";
+  } else {
+    for (int i = 0; i < cuda->DeviceCount(); ++i) {
+      std::cout << "gpu " << i << ":             " << cuda->Describe(i)
+                << "\n";
+    }
+  }
+  std::cout << "dependencies:      " << info.dependencies << "\n";
+  return 0;
+}
+
+}  // namespace tch::cli

@@ -1,0 +1,68 @@
+// The `tch` command-line tool: a thin dispatcher over library calls. Parses
+// the subcommand, runs it, and turns tch::Error into one line on stderr and
+// exit code 1 (never a stack trace).
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string_view>
+
+#include "tools/cli/build_info.h"
+#include "tools/cli/commands.h"
+#include "torch/core/error.h"
+
+namespace tch::cli {
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(int argc, char** argv);
+  const char* help;
+};
+
+constexpr Command kCommands[] = {
+    {"info", &RunInfo, "print version, build configuration, CPU features and GPUs"},
+};
+
+void PrintUsage(std::ostream& out) {
+  out << "usage: tch <command> [args]\n\ncommands:\n";
+  for (const Command& c : kCommands) {
+    out << "  " << c.name << std::string(10 - std::strlen(c.name), ' ')
+        << c.help << "\n";
+  }
+  out << "\nexit codes: 0 ok, 1 user error, 2 usage error, other: a bug in tch\n"
+      << "Run 'tch <command> --help' for a command's options.\n";
+}
+
+int Main(int argc, char** argv) {
+  if (argc < 2) {
+    PrintUsage(std::cerr);
+    return kExitUsage;
+  }
+  const std::string_view name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    PrintUsage(std::cout);
+    return kExitOk;
+  }
+  if (name == "--version") {
+    std::cout << "tch " << GetBuildInfo().version << "\n";
+    return kExitOk;
+  }
+  for (const Command& c : kCommands) {
+    if (name == c.name) {
+      try {
+        return c.run(argc - 1, argv + 1);
+      } catch (const Error& e) {
+        std::cerr << "tch " << c.name << ": error: " << e.what() << "\n";
+        return kExitUserError;
+      }
+    }
+  }
+  std::cerr << "tch: unknown command '" << name << "'\n\n";
+  PrintUsage(std::cerr);
+  return kExitUsage;
+}
+
+}  // namespace
+}  // namespace tch::cli
+
+int main(int argc, char** argv) { return tch::cli::Main(argc, argv); }

@@ -1,0 +1,77 @@
+#include "torch/core/storage.h"
+
+#include <array>
+#include <cstdlib>
+#include <new>
+
+#include "torch/core/error.h"
+
+namespace tch {
+namespace {
+
+// 64-byte alignment: a cache line, and what AVX-512 loads want.
+constexpr size_t kCpuAlignment = 64;
+
+class CpuAllocator final : public Allocator {
+ public:
+  void* Allocate(size_t nbytes, int /*device_index*/) override {
+    if (nbytes == 0) return nullptr;
+    const size_t rounded = (nbytes + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment;
+    void* ptr = std::aligned_alloc(kCpuAlignment, rounded);
+    TCH_CHECK_T(Error, ptr != nullptr, "cpu: out of memory allocating ",
+                nbytes, " bytes");
+    return ptr;
+  }
+  void Free(void* ptr, int /*device_index*/) noexcept override {
+    std::free(ptr);
+  }
+};
+
+std::array<Allocator*, kNumDeviceTypes>& Allocators() {
+  static CpuAllocator cpu_allocator;
+  static std::array<Allocator*, kNumDeviceTypes> allocators{&cpu_allocator,
+                                                            nullptr};
+  return allocators;
+}
+
+}  // namespace
+
+void RegisterAllocator(DeviceType type, Allocator* allocator) {
+  Allocators()[static_cast<int>(type)] = allocator;
+}
+
+Allocator* GetAllocator(const Device& device) {
+  CheckDeviceAvailable(device);
+  Allocator* allocator = Allocators()[static_cast<int>(device.type)];
+  TCH_CHECK_T(NotImplementedError, allocator != nullptr,
+              "no allocator registered for device ", device);
+  return allocator;
+}
+
+Storage::Impl::~Impl() {
+  if (allocator != nullptr) allocator->Free(data, device.index);
+}
+
+Storage Storage::Allocate(size_t nbytes, const Device& device) {
+  Allocator* allocator = GetAllocator(device);
+  Storage storage;
+  storage.impl_ = std::make_shared<Impl>();
+  storage.impl_->data = allocator->Allocate(nbytes, device.index);
+  storage.impl_->nbytes = nbytes;
+  storage.impl_->device = device;
+  storage.impl_->allocator = allocator;
+  return storage;
+}
+
+Storage Storage::Wrap(void* data, size_t nbytes, const Device& device,
+                      std::shared_ptr<void> owner) {
+  Storage storage;
+  storage.impl_ = std::make_shared<Impl>();
+  storage.impl_->data = data;
+  storage.impl_->nbytes = nbytes;
+  storage.impl_->device = device;
+  storage.impl_->owner = std::move(owner);
+  return storage;
+}
+
+}  // namespace tch
