@@ -96,6 +96,9 @@ SYSTEM_LIBRARIES = {
 # (installed by ci/setup.sh, not checked by repository rules).
 TOOL_PACKAGES = [
     "bazel-bootstrap",
+    "g++",
+    "git",
+    "pkg-config",
     "clang-14",
     "libclang-rt-14-dev",
     "dataset-fashion-mnist",

@@ -85,7 +85,7 @@ def _cuda_objects_impl(ctx):
     common += ["-I.", "-I" + ctx.bin_dir.path]
     for c in contexts:
         common += ["-I" + d for d in c.quote_includes.to_list() + c.includes.to_list()]
-        common += ["-isystem" + d for d in c.system_includes.to_list()]
+        common += ["-isystem=" + d for d in c.system_includes.to_list()]
         common += ["-D" + d for d in c.defines.to_list()]
     common += ctx.attr.copts
 
@@ -98,6 +98,7 @@ def _cuda_objects_impl(ctx):
             inputs = depset([src], transitive = [headers, cc_toolchain.all_files]),
             outputs = [out],
             mnemonic = "NvccCompile",
+            use_default_shell_env = True,
             progress_message = "Compiling CUDA %s for %s" % (src.short_path, ",".join(archs)),
         )
         objects.append(out)

@@ -6,6 +6,7 @@
 
 #include "tools/cli/build_info.h"
 #include "tools/cli/commands.h"
+#include "torch/core/cpu_features.h"
 #include "torch/core/device.h"
 
 namespace tch::cli {
@@ -19,24 +20,6 @@ std::string Compiler() {
 #else
   return "unknown";
 #endif
-}
-
-std::string CpuFeatures() {
-  std::string out;
-  auto add = [&out](bool present, const char* name) {
-    if (present) out += out.empty() ? name : std::string(" ") + name;
-  };
-  __builtin_cpu_init();
-  add(__builtin_cpu_supports("sse4.2"), "sse4.2");
-  add(__builtin_cpu_supports("avx"), "avx");
-  add(__builtin_cpu_supports("avx2"), "avx2");
-  add(__builtin_cpu_supports("fma"), "fma");
-  add(__builtin_cpu_supports("f16c"), "f16c");
-  add(__builtin_cpu_supports("avx512f"), "avx512f");
-  add(__builtin_cpu_supports("avx512bw"), "avx512bw");
-  add(__builtin_cpu_supports("avx512vl"), "avx512vl");
-  add(__builtin_cpu_supports("avx512bf16"), "avx512bf16");
-  return out.empty() ? "none detected" : out;
 }
 
 std::string ThreadCount() {
@@ -58,7 +41,7 @@ int RunInfo(int /*argc*/, char** /*argv*/) {
             << "compiler:          " << Compiler() << "\n"
             << "build:             " << info.compilation_mode << ", "
             << (info.cuda_enabled ? "cuda" : "cpu") << "\n"
-            << "cpu features:      " << CpuFeatures() << "\n"
+            << "cpu features:      " << GetCpuFeatures().ToString() << "\n"
             << "threads:           " << ThreadCount() << "\n";
   if (info.cuda_enabled) {
     std::cout << "cuda:              compiled in (CUDA " << info.cuda_version
