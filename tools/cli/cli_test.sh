@@ -11,6 +11,9 @@ for field in "git commit:" "compiler:" "build:" "cpu features:" "threads:" "cuda
 done
 grep -q "^tch $(cat VERSION)" <<<"$out" || fail "tch info does not start with the version"
 TCH_NUM_THREADS=3 "$tch" info | grep -q "^threads: *3 (from TCH_NUM_THREADS" || fail "TCH_NUM_THREADS not reported"
+err=$(TCH_NUM_THREADS=lots "$tch" info 2>&1); status=$?
+[ $status -eq 1 ] || fail "bad TCH_NUM_THREADS should exit 1, got $status"
+grep -q "TCH_NUM_THREADS: expected a positive integer, got 'lots'" <<<"$err" || fail "bad TCH_NUM_THREADS message: $err"
 
 "$tch" >/dev/null 2>&1; [ $? -eq 2 ] || fail "no command should exit 2"
 "$tch" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown command should exit 2"

@@ -8,6 +8,7 @@
 #include "tools/cli/commands.h"
 #include "torch/core/cpu_features.h"
 #include "torch/core/device.h"
+#include "torch/core/parallel.h"
 
 namespace tch::cli {
 namespace {
@@ -23,13 +24,13 @@ std::string Compiler() {
 }
 
 std::string ThreadCount() {
-  const unsigned hardware = std::thread::hardware_concurrency();
   const char* env = std::getenv("TCH_NUM_THREADS");
-  if (env != nullptr && *env != '\0') {
-    return std::string(env) + " (from TCH_NUM_THREADS; " +
-           std::to_string(hardware) + " hardware threads)";
-  }
-  return std::to_string(hardware) + " (hardware threads)";
+  const std::string source = env != nullptr && *env != '\0'
+                                 ? "from TCH_NUM_THREADS"
+                                 : "hardware threads";
+  return std::to_string(GetNumThreads()) + " (" + source + "; " +
+         std::to_string(std::thread::hardware_concurrency()) +
+         " hardware threads)";
 }
 
 }  // namespace

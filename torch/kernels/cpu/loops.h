@@ -16,8 +16,19 @@
 
 #include "torch/core/elementwise.h"
 #include "torch/core/half.h"
+#include "torch/core/parallel.h"
 
 namespace tch::cpu {
+
+// Runs fn over 1-D runs of the plan, split across the thread pool when the
+// plan is large enough (see parallel.h for the grain rule).
+template <typename Fn>
+void ParallelRuns(const ElementwisePlan& plan, Fn&& fn) {
+  ParallelFor(0, plan.numel, kElementwiseGrainSize,
+              [&](int64_t begin, int64_t end) {
+                ForEachRun(plan, begin, end, fn);
+              });
+}
 
 // The type arithmetic happens in: float for the 16-bit float types.
 template <typename T>
@@ -28,7 +39,7 @@ using OpMath = std::conditional_t<std::is_same_v<T, Float16> ||
 // out[i] = f() for every element of operand 0.
 template <typename T, typename F>
 void NullaryLoop(const ElementwisePlan& plan, F f) {
-  ForEachRun(plan, 0, plan.numel,
+  ParallelRuns(plan,
              [&](char* const* ptrs, const int64_t* strides, int64_t n) {
                if (strides[0] == static_cast<int64_t>(sizeof(T))) {
                  T* out = reinterpret_cast<T*>(ptrs[0]);
@@ -44,7 +55,7 @@ void NullaryLoop(const ElementwisePlan& plan, F f) {
 // out[i] = f(in[i]) with `In` the input's C++ type.
 template <typename Out, typename In, typename F>
 void UnaryLoop(const ElementwisePlan& plan, F f) {
-  ForEachRun(plan, 0, plan.numel,
+  ParallelRuns(plan,
              [&](char* const* ptrs, const int64_t* strides, int64_t n) {
                if (strides[0] == static_cast<int64_t>(sizeof(Out)) &&
                    strides[1] == static_cast<int64_t>(sizeof(In))) {
@@ -67,7 +78,7 @@ template <typename T, typename F>
 void BinaryLoop(const ElementwisePlan& plan, F f) {
   using M = OpMath<T>;
   constexpr int64_t kSize = sizeof(T);
-  ForEachRun(plan, 0, plan.numel,
+  ParallelRuns(plan,
              [&](char* const* ptrs, const int64_t* strides, int64_t n) {
                T* out = reinterpret_cast<T*>(ptrs[0]);
                const T* a = reinterpret_cast<const T*>(ptrs[1]);
