@@ -84,6 +84,12 @@ SYSTEM_LIBRARIES = {
         header = "gloo/config.h",
         targets = {"gloo": ["-lgloo", "-pthread"]},
     ),
+    "com_google_highway": struct(
+        apt = ["libhwy-dev"],
+        version = "1.0.3",
+        header = "hwy/highway.h",
+        targets = {"hwy": ["libhwy"]},
+    ),
     "nlohmann_json": struct(
         apt = ["nlohmann-json3-dev"],
         version = "3.11.2",

@@ -1,0 +1,81 @@
+#include "torch/testing/tensor_matchers.h"
+
+#include <cmath>
+#include <sstream>
+#include <vector>
+
+#include "torch/core/ops.h"
+#include "torch/core/serialize.h"
+
+namespace tch::testing {
+namespace {
+
+std::string Describe(const Tensor& t) {
+  std::ostringstream out;
+  out << ShapeToString(t.sizes()) << " " << t.dtype();
+  return out.str();
+}
+
+bool SameShape(const Tensor& a, const Tensor& b) {
+  return a.sizes() == b.sizes();
+}
+
+}  // namespace
+
+::testing::AssertionResult TensorsClose(const Tensor& actual,
+                                        const Tensor& expected, double rtol,
+                                        double atol) {
+  if (!SameShape(actual, expected)) {
+    return ::testing::AssertionFailure()
+           << "shape mismatch: actual " << Describe(actual) << ", expected "
+           << Describe(expected);
+  }
+  const std::vector<double> a = actual.ToVector<double>();
+  const std::vector<double> e = expected.ToVector<double>();
+  int64_t mismatches = 0;
+  std::ostringstream details;
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    bool ok;
+    if (std::isnan(e[i]) || std::isnan(a[i])) {
+      ok = std::isnan(e[i]) && std::isnan(a[i]);
+    } else if (std::isinf(e[i]) || std::isinf(a[i])) {
+      ok = a[i] == e[i];
+    } else {
+      const double diff = std::fabs(a[i] - e[i]);
+      ok = diff <= atol + rtol * std::fabs(e[i]);
+      if (!ok) worst = std::max(worst, diff);
+    }
+    if (!ok && mismatches++ < 5) {
+      details << "\n  at flat index " << i << ": actual " << a[i]
+              << ", expected " << e[i];
+    }
+  }
+  if (mismatches == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << mismatches << " of " << a.size() << " elements differ (rtol "
+         << rtol << ", atol " << atol << ", max abs diff " << worst
+         << ") for " << Describe(actual) << " vs " << Describe(expected)
+         << details.str();
+}
+
+::testing::AssertionResult TensorsEqual(const Tensor& actual,
+                                        const Tensor& expected) {
+  if (actual.dtype() != expected.dtype() || !SameShape(actual, expected)) {
+    return ::testing::AssertionFailure()
+           << "actual " << Describe(actual) << ", expected "
+           << Describe(expected);
+  }
+  return TensorsClose(actual, expected, 0.0, 0.0);
+}
+
+std::map<std::string, Tensor> LoadGolden(const std::string& path) {
+  try {
+    return LoadSafetensors(path);
+  } catch (const Error& e) {
+    ADD_FAILURE() << "cannot load golden file " << path << ": " << e.what();
+    return {};
+  }
+}
+
+}  // namespace tch::testing
