@@ -58,23 +58,49 @@ void VisibleIndices(const Shape& sizes, bool summarize, int64_t dim,
   }
 }
 
+constexpr size_t kLineWidth = 80;
+
+// Appends the elements of one row (the innermost dim), wrapped at 80
+// columns the way PyTorch's _vector_str wraps them.
+void RenderRow(const std::vector<double>& values, int64_t n, int64_t stride,
+               bool summarize, const Formatter& fmt, size_t width,
+               int64_t base, int indent, std::string* out) {
+  std::vector<std::string> items;
+  for (int64_t i = 0; i < n; ++i) {
+    if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) {
+      items.push_back(" ...");
+      i = n - kEdgeItems;
+    }
+    std::string s = fmt.Format(values[base + i * stride]);
+    items.push_back(std::string(width - std::min(width, s.size()), ' ') + s);
+  }
+  const size_t per_line = std::max<size_t>(
+      1, (kLineWidth - std::min<size_t>(kLineWidth, indent)) / (width + 2));
+  out->push_back('[');
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) {
+      out->append(i % per_line == 0 ? ",\n" + std::string(indent + 1, ' ')
+                                    : ", ");
+    }
+    out->append(items[i]);
+  }
+  out->push_back(']');
+}
+
 void Render(const std::vector<double>& values, const Shape& sizes,
             const Shape& strides, bool summarize, const Formatter& fmt,
             size_t width, int64_t dim, int64_t base, int indent,
             std::string* out) {
-  if (dim == static_cast<int64_t>(sizes.size())) {
-    std::string s = fmt.Format(values[base]);
-    out->append(width - std::min(width, s.size()), ' ');
-    out->append(s);
+  const int64_t ndim = static_cast<int64_t>(sizes.size());
+  if (dim == ndim - 1) {
+    RenderRow(values, sizes[dim], strides[dim], summarize, fmt, width, base,
+              indent, out);
     return;
   }
   out->push_back('[');
   const int64_t n = sizes[dim];
-  const bool last = dim + 1 == static_cast<int64_t>(sizes.size());
   const std::string separator =
-      last ? ", "
-           : "," + std::string(sizes.size() - dim - 1, '\n') +
-                 std::string(indent + 1, ' ');
+      "," + std::string(ndim - dim - 1, '\n') + std::string(indent + 1, ' ');
   for (int64_t i = 0; i < n; ++i) {
     if (i > 0) out->append(separator);
     if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) {
@@ -115,17 +141,30 @@ std::string Tensor::ToString() const {
       fmt.scientific = hi / lo > 1000 || hi >= 1e8 || lo < 1e-4;
     }
   }
+  // PyTorch sizes columns by the finite values only; nan/inf may overflow.
   size_t width = 0;
-  for (int64_t i : visible) width = std::max(width, fmt.Format(values[i]).size());
+  for (int64_t i : visible) {
+    if (!fmt.floating || std::isfinite(values[i])) {
+      width = std::max(width, fmt.Format(values[i]).size());
+    }
+  }
 
   std::string out = "tensor(";
   if (numel() == 0) {
     out += "[]";
+  } else if (dim() == 0) {
+    out += fmt.Format(values[0]);
   } else {
     Render(values, sizes(), strides, summarize, fmt, width, 0, 0,
            static_cast<int>(std::string("tensor(").size()), &out);
   }
-  if (numel() == 0 && dim() != 1) out += ", size=" + ShapeToString(sizes());
+  if (numel() == 0 && dim() != 1) {
+    std::string size = "(";
+    for (int64_t i = 0; i < dim(); ++i) {
+      size += (i > 0 ? ", " : "") + std::to_string(sizes()[i]);
+    }
+    out += ", size=" + size + ")";
+  }
   if (!device().is_cpu()) out += ", device='" + device().str() + "'";
   const DType d = dtype();
   if (d != DType::kFloat32 && d != DType::kInt64 && d != DType::kBool) {

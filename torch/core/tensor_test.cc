@@ -10,6 +10,8 @@
 
 #include "torch/core/dispatch.h"
 #include "torch/core/ops.h"
+#include "torch/core/serialize.h"
+#include "torch/testing/tensor_matchers.h"
 
 namespace tch {
 namespace {
@@ -166,6 +168,67 @@ TEST(TensorTest, CudaDeviceIsAClearErrorWithoutCuda) {
     EXPECT_THAT(e.what(), HasSubstr("cuda:0 requested"));
   }
   EXPECT_THROW(Device::Parse("gpu"), ValueError);
+}
+
+}  // namespace
+}  // namespace tch
+
+// --- Golden: geometry and repr as PyTorch 1.13 produces them -----------------
+
+namespace tch {
+namespace {
+
+std::string Csv(IntList values) {
+  std::string out;
+  for (size_t i = 0; i < values.size(); ++i) {
+    out += (i > 0 ? "," : "") + std::to_string(values[i]);
+  }
+  return out;
+}
+
+TEST(TensorGoldenTest, ViewGeometryMatchesPyTorch) {
+  std::map<std::string, std::string> meta;
+  auto golden = LoadSafetensors("tests/golden/core.safetensors", &meta);
+  const Tensor a = arange(0, 24, 1, DType::kFloat32).view({2, 3, 4});
+  const std::map<std::string, Tensor> views = {
+      {"transpose", a.transpose(0, 2)},
+      {"permute", a.permute({2, 0, 1})},
+      {"slice_step", a.slice(1, 1, 3).slice(2, 0, 4, 2)},
+      {"select", a.select(0, 1).select(1, 2)},
+      {"expand", a.slice(1, 0, 1).expand({2, 5, 4})},
+      {"unsqueeze", a.unsqueeze(1)},
+      {"diagonal", a.diagonal(1, 1, 2)},
+      {"flatten", a.flatten(1)},
+      {"narrow", a.narrow(2, 1, 2)},
+      {"unflatten", a.flatten().unflatten(0, {4, 6})},
+  };
+  for (const auto& [name, view] : views) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(Csv(view.sizes()), meta.at("sizes." + name));
+    EXPECT_EQ(Csv(view.strides()), meta.at("strides." + name));
+    EXPECT_EQ(std::to_string(view.storage_offset()), meta.at("offset." + name));
+    EXPECT_TRUE(testing::TensorsEqual(view.contiguous(),
+                                      golden.at("view." + name)));
+  }
+}
+
+TEST(TensorGoldenTest, ReprMatchesPyTorch) {
+  std::map<std::string, std::string> meta;
+  auto golden = LoadSafetensors("tests/golden/core.safetensors", &meta);
+  int checked = 0;
+  for (const auto& [key, expected_repr] : meta) {
+    if (!key.starts_with("repr.")) continue;
+    SCOPED_TRACE(key);
+    std::string expected = expected_repr;
+    // tch names its dtypes tch.float64 where PyTorch says torch.float64.
+    for (size_t at = expected.find("torch."); at != std::string::npos;
+         at = expected.find("torch.", at)) {
+      expected.replace(at, 6, "tch.");
+    }
+    EXPECT_EQ(golden.at(key).ToString(), expected);
+    ++checked;
+  }
+  EXPECT_GE(checked, 12);
 }
 
 }  // namespace
