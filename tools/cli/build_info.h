@@ -12,11 +12,11 @@ struct BuildInfo {
   const char* git_commit;        // "unknown" outside a git checkout
   const char* compilation_mode;  // opt, dbg, fastbuild
   bool cuda_enabled;
-  const char* cuda_archs;        // "sm_90" or "" without CUDA
+  const char* cuda_archs;  // "sm_90" or "" without CUDA
   const char* cuda_version;
   const char* cudnn_version;
   const char* nccl_version;
-  const char* dependencies;      // "name version, ..."
+  const char* dependencies;  // "name version, ..."
 };
 
 const BuildInfo& GetBuildInfo();

@@ -60,8 +60,7 @@ int RunInfo(int /*argc*/, char** /*argv*/) {
     std::cout << "gpus:              none (" << cuda->Unavailable() << ")\n";
   } else {
     for (int i = 0; i < cuda->DeviceCount(); ++i) {
-      std::cout << "gpu " << i << ":             " << cuda->Describe(i)
-                << "\n";
+      std::cout << "gpu " << i << ":             " << cuda->Describe(i) << "\n";
     }
   }
   std::cout << "dependencies:      " << info.dependencies << "\n";

@@ -20,7 +20,8 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
-    {"info", &RunInfo, "print version, build configuration, CPU features and GPUs"},
+    {"info", &RunInfo,
+     "print version, build configuration, CPU features and GPUs"},
 };
 
 void PrintUsage(std::ostream& out) {
@@ -29,7 +30,8 @@ void PrintUsage(std::ostream& out) {
     out << "  " << c.name << std::string(10 - std::strlen(c.name), ' ')
         << c.help << "\n";
   }
-  out << "\nexit codes: 0 ok, 1 user error, 2 usage error, other: a bug in tch\n"
+  out << "\nexit codes: 0 ok, 1 user error, 2 usage error, other: a bug in "
+         "tch\n"
       << "Run 'tch <command> --help' for a command's options.\n";
 }
 

@@ -45,13 +45,15 @@ Op::Op(std::string_view name) : id_(GetRegistry().Intern(name)) {}
 const std::string& Op::name() const { return GetRegistry().names[id_]; }
 
 bool Op::Has(DeviceType device, DType dtype) const {
-  return GetRegistry().rows[id_][static_cast<int>(device)]
-                           [static_cast<int>(dtype)] != nullptr;
+  return GetRegistry()
+             .rows[id_][static_cast<int>(device)][static_cast<int>(dtype)] !=
+         nullptr;
 }
 
 KernelFn Op::Lookup(DeviceType device, DType dtype) const {
-  const KernelFn fn = GetRegistry().rows[id_][static_cast<int>(device)]
-                                         [static_cast<int>(dtype)];
+  const KernelFn fn =
+      GetRegistry()
+          .rows[id_][static_cast<int>(device)][static_cast<int>(dtype)];
   if (fn == nullptr) [[unlikely]] {
     std::string supported;
     for (DType d : AllDTypes()) {

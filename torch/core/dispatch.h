@@ -79,8 +79,8 @@ class KernelRegistrar {
 
 // Common dtype sets for registration.
 std::vector<DType> AllDTypes();
-std::vector<DType> FloatingDTypes();               // f32 f64 f16 bf16
-std::vector<DType> NumericDTypes();                // all but bool
+std::vector<DType> FloatingDTypes();  // f32 f64 f16 bf16
+std::vector<DType> NumericDTypes();   // all but bool
 
 // Every registered op name with, per device, the dtypes it supports; for
 // `tch info` and tests.

@@ -5,9 +5,8 @@
 namespace tch {
 
 int64_t ElementSize(DType dtype) {
-  return VisitDType(dtype, []<typename T>() {
-    return static_cast<int64_t>(sizeof(T));
-  });
+  return VisitDType(
+      dtype, []<typename T>() { return static_cast<int64_t>(sizeof(T)); });
 }
 
 std::string_view DTypeName(DType dtype) {
@@ -38,8 +37,8 @@ DType ParseDType(std::string_view name) {
   valid += dtype_name;
   TCH_FORALL_DTYPES(TCH_DTYPE_LIST)
 #undef TCH_DTYPE_LIST
-  throw ValueError(detail::StrCat("unknown dtype '", name,
-                                  "'; expected one of: ", valid));
+  throw ValueError(
+      detail::StrCat("unknown dtype '", name, "'; expected one of: ", valid));
 }
 
 std::ostream& operator<<(std::ostream& out, DType dtype) {

@@ -19,14 +19,14 @@
 namespace tch {
 
 // X-macro: _(enumerator, C++ type, name as PyTorch prints it, short name)
-#define TCH_FORALL_DTYPES(_)               \
-  _(kFloat32, float, "float32", "F32")     \
-  _(kFloat64, double, "float64", "F64")    \
-  _(kFloat16, Float16, "float16", "F16")   \
+#define TCH_FORALL_DTYPES(_)                 \
+  _(kFloat32, float, "float32", "F32")       \
+  _(kFloat64, double, "float64", "F64")      \
+  _(kFloat16, Float16, "float16", "F16")     \
   _(kBFloat16, BFloat16, "bfloat16", "BF16") \
-  _(kInt64, int64_t, "int64", "I64")       \
-  _(kInt32, int32_t, "int32", "I32")       \
-  _(kUInt8, uint8_t, "uint8", "U8")        \
+  _(kInt64, int64_t, "int64", "I64")         \
+  _(kInt32, int32_t, "int32", "I32")         \
+  _(kUInt8, uint8_t, "uint8", "U8")          \
   _(kBool, bool, "bool", "BOOL")
 
 enum class DType : uint8_t {

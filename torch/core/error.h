@@ -5,11 +5,13 @@
 // internal invariants.
 //
 // When to use which:
-//   * `TCH_CHECK(cond, ...)` when the condition depends on user input: it throws
-//     `tch::Error` (or a subclass via TCH_CHECK_T) with a message built from the
-//     remaining arguments. The CLI catches `tch::Error`, prints one line and
-//     exits 1.
-//   * `TCH_INTERNAL_ASSERT(cond, ...)` for invariants that only a bug in tch can
+//   * `TCH_CHECK(cond, ...)` when the condition depends on user input: it
+//   throws
+//     `tch::Error` (or a subclass via TCH_CHECK_T) with a message built from
+//     the remaining arguments. The CLI catches `tch::Error`, prints one line
+//     and exits 1.
+//   * `TCH_INTERNAL_ASSERT(cond, ...)` for invariants that only a bug in tch
+//   can
 //     break. It prints file:line and the message, then aborts.
 //
 // Example:
@@ -77,18 +79,18 @@ std::string StrCat(Args&&... args) {
 #define TCH_CHECK(cond, ...) TCH_CHECK_T(::tch::ValueError, cond, __VA_ARGS__)
 
 // Like TCH_CHECK, with an explicit exception type from the family above.
-#define TCH_CHECK_T(ExceptionType, cond, ...)                        \
-  do {                                                               \
-    if (!(cond)) [[unlikely]] {                                      \
-      throw ExceptionType(::tch::detail::StrCat(__VA_ARGS__));       \
-    }                                                                \
+#define TCH_CHECK_T(ExceptionType, cond, ...)                  \
+  do {                                                         \
+    if (!(cond)) [[unlikely]] {                                \
+      throw ExceptionType(::tch::detail::StrCat(__VA_ARGS__)); \
+    }                                                          \
   } while (false)
 
 // Aborts with file:line and message when an internal invariant is broken.
-#define TCH_INTERNAL_ASSERT(cond, ...)                                      \
-  do {                                                                      \
-    if (!(cond)) [[unlikely]] {                                             \
-      ::tch::detail::InternalAssertFail(__FILE__, __LINE__, #cond,          \
+#define TCH_INTERNAL_ASSERT(cond, ...)                                       \
+  do {                                                                       \
+    if (!(cond)) [[unlikely]] {                                              \
+      ::tch::detail::InternalAssertFail(__FILE__, __LINE__, #cond,           \
                                         ::tch::detail::StrCat(__VA_ARGS__)); \
-    }                                                                       \
+    }                                                                        \
   } while (false)

@@ -27,7 +27,8 @@ TCH_HOST_DEVICE inline uint16_t FloatToHalfBits(float value) {
   const uint32_t sign = (bits >> 16) & 0x8000u;
   const uint32_t abs = bits & 0x7fffffffu;
   if (abs >= 0x7f800000u) {  // Inf or NaN (NaN keeps a quiet payload bit).
-    return static_cast<uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0u));
+    return static_cast<uint16_t>(sign | 0x7c00u |
+                                 (abs > 0x7f800000u ? 0x200u : 0u));
   }
   if (abs >= 0x477ff000u) {  // Rounds to a magnitude beyond 65504: Inf.
     return static_cast<uint16_t>(sign | 0x7c00u);
@@ -35,7 +36,8 @@ TCH_HOST_DEVICE inline uint16_t FloatToHalfBits(float value) {
   if (abs < 0x38800000u) {  // Subnormal half (or zero): scale by 2^24 exactly.
     // Adding 0.5f aligns the mantissa so the FPU performs the RNE rounding.
     const float shifted = std::bit_cast<float>(abs) + 0.5f;
-    return static_cast<uint16_t>(sign | (std::bit_cast<uint32_t>(shifted) - 0x3f000000u));
+    return static_cast<uint16_t>(
+        sign | (std::bit_cast<uint32_t>(shifted) - 0x3f000000u));
   }
   // Normal: rebias exponent (127 -> 15) and round the 13 dropped bits to even.
   const uint32_t odd = (abs >> 13) & 1u;
@@ -51,10 +53,12 @@ TCH_HOST_DEVICE inline float HalfBitsToFloat(uint16_t half) {
     return std::bit_cast<float>(sign | 0x7f800000u | (mantissa << 13));
   }
   if (exponent == 0) {  // Zero or subnormal: mantissa * 2^-24.
-    const float magnitude = static_cast<float>(mantissa) * 5.9604644775390625e-8f;
+    const float magnitude =
+        static_cast<float>(mantissa) * 5.9604644775390625e-8f;
     return sign ? -magnitude : magnitude;
   }
-  return std::bit_cast<float>(sign | ((exponent + 112) << 23) | (mantissa << 13));
+  return std::bit_cast<float>(sign | ((exponent + 112) << 23) |
+                              (mantissa << 13));
 }
 
 TCH_HOST_DEVICE inline uint16_t FloatToBFloat16Bits(float value) {
@@ -79,7 +83,8 @@ struct Float16 {
   Float16() = default;
   TCH_HOST_DEVICE Float16(float value)  // NOLINT(google-explicit-constructor)
       : bits(detail::FloatToHalfBits(value)) {}
-  TCH_HOST_DEVICE operator float() const {  // NOLINT(google-explicit-constructor)
+  TCH_HOST_DEVICE operator float()
+      const {  // NOLINT(google-explicit-constructor)
     return detail::HalfBitsToFloat(bits);
   }
   static Float16 FromBits(uint16_t raw) {
@@ -96,7 +101,8 @@ struct BFloat16 {
   BFloat16() = default;
   TCH_HOST_DEVICE BFloat16(float value)  // NOLINT(google-explicit-constructor)
       : bits(detail::FloatToBFloat16Bits(value)) {}
-  TCH_HOST_DEVICE operator float() const {  // NOLINT(google-explicit-constructor)
+  TCH_HOST_DEVICE operator float()
+      const {  // NOLINT(google-explicit-constructor)
     return detail::BFloat16BitsToFloat(bits);
   }
   static BFloat16 FromBits(uint16_t raw) {
@@ -107,4 +113,3 @@ struct BFloat16 {
 };
 
 }  // namespace tch
-

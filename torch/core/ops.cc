@@ -8,7 +8,8 @@
 
 namespace tch {
 
-// --- Elementwise plans ---------------------------------------------------------
+// --- Elementwise plans
+// ---------------------------------------------------------
 
 Shape BroadcastShapes(const char* op, std::initializer_list<IntList> shapes) {
   size_t ndim = 0;
@@ -24,7 +25,8 @@ Shape BroadcastShapes(const char* op, std::initializer_list<IntList> shapes) {
         continue;
       }
       std::string all;
-      for (IntList t : shapes) all += (all.empty() ? "" : " and ") + ShapeToString(t);
+      for (IntList t : shapes)
+        all += (all.empty() ? "" : " and ") + ShapeToString(t);
       throw ValueError(detail::StrCat(
           op, ": shapes ", all, " are not broadcastable: the size ", s[i],
           " must match the size ", r, " at non-singleton dimension ",
@@ -71,7 +73,8 @@ ElementwisePlan MakeElementwisePlan(const Tensor& out,
     if (merged > 0) {
       bool can_merge = true;
       for (int o = 0; o < plan.num_operands; ++o) {
-        if (strides[o][d] != plan.strides[o][merged - 1] * plan.sizes[merged - 1]) {
+        if (strides[o][d] !=
+            plan.strides[o][merged - 1] * plan.sizes[merged - 1]) {
           can_merge = false;
           break;
         }
@@ -95,7 +98,8 @@ ElementwisePlan MakeElementwisePlan(const Tensor& out,
   return plan;
 }
 
-// --- Creation ------------------------------------------------------------------
+// --- Creation
+// ------------------------------------------------------------------
 
 namespace {
 
@@ -110,7 +114,8 @@ const Op kDivOp("div");
 void CheckSameDevice(const char* op, const Tensor& a, const Tensor& b) {
   TCH_CHECK(a.device() == b.device() || b.dim() == 0 || a.dim() == 0, op,
             ": expected all tensors to be on the same device, but found at "
-            "least two devices, ", a.device(), " and ", b.device());
+            "least two devices, ",
+            a.device(), " and ", b.device());
 }
 
 }  // namespace
@@ -159,8 +164,8 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step,
   const double lo = start.to<double>(), hi = end.to<double>();
   const double st = step.to<double>();
   TCH_CHECK(st != 0, "arange: step must be nonzero");
-  TCH_CHECK(std::isfinite(lo) && std::isfinite(hi), "arange: unsupported range: ",
-            start, " -> ", end);
+  TCH_CHECK(std::isfinite(lo) && std::isfinite(hi),
+            "arange: unsupported range: ", start, " -> ", end);
   TCH_CHECK((st > 0 && hi >= lo) || (st < 0 && hi <= lo),
             "arange: upper bound and larger bound inconsistent with step sign");
   const double length = std::ceil((hi - lo) / st);
@@ -197,9 +202,8 @@ Tensor from_vector(const std::vector<T>& values, IntList sizes,
   return host.to(device);
 }
 
-#define TCH_INSTANTIATE_FROM_VECTOR(e, T, name, short_name)              \
-  template Tensor from_vector<T>(const std::vector<T>&, IntList, \
-                                 const Device&);
+#define TCH_INSTANTIATE_FROM_VECTOR(e, T, name, short_name) \
+  template Tensor from_vector<T>(const std::vector<T>&, IntList, const Device&);
 TCH_FORALL_DTYPES(TCH_INSTANTIATE_FROM_VECTOR)
 #undef TCH_INSTANTIATE_FROM_VECTOR
 
@@ -207,7 +211,8 @@ Tensor scalar_tensor(const Scalar& value, DType dtype, const Device& device) {
   return full({}, value, dtype, device);
 }
 
-// --- In-place basics -----------------------------------------------------------
+// --- In-place basics
+// -----------------------------------------------------------
 
 Tensor& Tensor::fill_(const Scalar& value) {
   ElementwisePlan plan = MakeElementwisePlan(*this, {});
@@ -233,7 +238,8 @@ Tensor& Tensor::copy_(const Tensor& src) {
   return *this;
 }
 
-// --- Type promotion ----------------------------------------------------------------
+// --- Type promotion
+// ----------------------------------------------------------------
 
 namespace {
 
@@ -266,7 +272,8 @@ DType ResultType(const Tensor& a, const Scalar& b) {
                                     : PromoteTypes(a.dtype(), wrapped);
 }
 
-// --- Elementwise arithmetic ----------------------------------------------------------
+// --- Elementwise arithmetic
+// ----------------------------------------------------------
 
 namespace {
 
@@ -275,7 +282,8 @@ Tensor BinaryOp(const Op& op, const Tensor& a, const Tensor& b, DType compute,
                 const Scalar& alpha) {
   CheckSameDevice(op.name().c_str(), a, b);
   const Device device = a.dim() == 0 && b.dim() > 0 ? b.device() : a.device();
-  const Shape shape = BroadcastShapes(op.name().c_str(), {a.sizes(), b.sizes()});
+  const Shape shape =
+      BroadcastShapes(op.name().c_str(), {a.sizes(), b.sizes()});
   Tensor out = empty(shape, compute, device);
   const Tensor lhs = a.to(device, compute);
   const Tensor rhs = b.to(device, compute);
@@ -290,8 +298,10 @@ void BinaryOpInPlace(const Op& op, Tensor& self, const Tensor& other,
                      DType result, const Scalar& alpha) {
   CheckSameDevice(op.name().c_str(), self, other);
   TCH_CHECK(PromoteTypes(result, self.dtype()) == self.dtype(), op.name(),
-            "_: result type ", result, " can't be cast to the desired output "
-            "type ", self.dtype());
+            "_: result type ", result,
+            " can't be cast to the desired output "
+            "type ",
+            self.dtype());
   const Shape shape =
       BroadcastShapes(op.name().c_str(), {self.sizes(), other.sizes()});
   TCH_CHECK(IntList(shape).size() == static_cast<size_t>(self.dim()) &&
@@ -401,7 +411,8 @@ Tensor& Tensor::div_(const Scalar& other) {
   return *this;
 }
 
-// --- Comparison helpers ------------------------------------------------------------
+// --- Comparison helpers
+// ------------------------------------------------------------
 
 bool allclose(const Tensor& actual, const Tensor& expected, double rtol,
               double atol, bool equal_nan) {
@@ -417,7 +428,8 @@ bool allclose(const Tensor& actual, const Tensor& expected, double rtol,
       continue;
     }
     if (a[i] == e[i]) continue;  // also equal infinities
-    if (!(std::fabs(a[i] - e[i]) <= atol + rtol * std::fabs(e[i]))) return false;
+    if (!(std::fabs(a[i] - e[i]) <= atol + rtol * std::fabs(e[i])))
+      return false;
   }
   return true;
 }

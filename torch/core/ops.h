@@ -66,7 +66,8 @@ Tensor from_vector(const std::vector<T>& values, IntList sizes = {},
 Tensor scalar_tensor(const Scalar& value, DType dtype,
                      const Device& device = kCpu);
 
-// --- Type promotion ------------------------------------------------------------
+// --- Type promotion
+// ------------------------------------------------------------
 
 // The dtype of a binary op's result, by PyTorch's rules: tensors with dims
 // decide, unless a 0-D tensor or a wrapped scalar is of a higher category
@@ -74,7 +75,8 @@ Tensor scalar_tensor(const Scalar& value, DType dtype,
 DType ResultType(const Tensor& a, const Tensor& b);
 DType ResultType(const Tensor& a, const Scalar& b);
 
-// --- Elementwise arithmetic ------------------------------------------------------
+// --- Elementwise arithmetic
+// ------------------------------------------------------
 
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha = 1);
 Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha = 1);
@@ -98,7 +100,8 @@ Tensor operator/(const Tensor& a, const Scalar& b);
 Tensor operator+(const Scalar& a, const Tensor& b);
 Tensor operator*(const Scalar& a, const Tensor& b);
 
-// --- Comparison helpers for tests --------------------------------------------------
+// --- Comparison helpers for tests
+// --------------------------------------------------
 
 // True when shapes match and every element differs by at most
 // atol + rtol * |expected| (NaNs equal when `equal_nan`).

@@ -24,7 +24,8 @@ int DefaultNumThreads() {
   if (env != nullptr && *env != '\0') {
     const std::string_view text(env);
     int n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    const auto [end, ec] =
+        std::from_chars(text.data(), text.data() + text.size(), n);
     TCH_CHECK(ec == std::errc() && end == text.data() + text.size() && n >= 1,
               "TCH_NUM_THREADS: expected a positive integer, got '", text, "'");
     return n;

@@ -33,9 +33,8 @@ TEST_P(ParallelTest, CoversRangeExactlyOnce) {
 TEST_P(ParallelTest, SmallRangesRunInlineOnTheCaller) {
   const std::thread::id caller = std::this_thread::get_id();
   std::thread::id ran_on;
-  ParallelFor(0, 100, 1000, [&](int64_t, int64_t) {
-    ran_on = std::this_thread::get_id();
-  });
+  ParallelFor(0, 100, 1000,
+              [&](int64_t, int64_t) { ran_on = std::this_thread::get_id(); });
   EXPECT_EQ(ran_on, caller);
 }
 

@@ -63,8 +63,8 @@ constexpr size_t kLineWidth = 80;
 // Appends the elements of one row (the innermost dim), wrapped at 80
 // columns the way PyTorch's _vector_str wraps them.
 void RenderRow(const std::vector<double>& values, int64_t n, int64_t stride,
-               bool summarize, const Formatter& fmt, size_t width,
-               int64_t base, int indent, std::string* out) {
+               bool summarize, const Formatter& fmt, size_t width, int64_t base,
+               int indent, std::string* out) {
   std::vector<std::string> items;
   for (int64_t i = 0; i < n; ++i) {
     if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) {

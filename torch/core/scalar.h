@@ -18,8 +18,8 @@ class Scalar {
  public:
   Scalar() : Scalar(int64_t{0}) {}
   template <typename T>
-    requires std::is_arithmetic_v<T>
-  Scalar(T value) {  // NOLINT(google-explicit-constructor)
+  requires std::is_arithmetic_v<T> Scalar(
+      T value) {  // NOLINT(google-explicit-constructor)
     if constexpr (std::is_same_v<T, bool>) {
       kind_ = Kind::kBool;
       i_ = value ? 1 : 0;
@@ -31,8 +31,8 @@ class Scalar {
       d_ = static_cast<double>(value);
     }
   }
-  Scalar(Float16 value) : Scalar(static_cast<float>(value)) {}    // NOLINT
-  Scalar(BFloat16 value) : Scalar(static_cast<float>(value)) {}   // NOLINT
+  Scalar(Float16 value) : Scalar(static_cast<float>(value)) {}   // NOLINT
+  Scalar(BFloat16 value) : Scalar(static_cast<float>(value)) {}  // NOLINT
 
   bool is_floating_point() const { return kind_ == Kind::kFloat; }
   bool is_integral() const { return kind_ == Kind::kInt; }
@@ -55,15 +55,21 @@ class Scalar {
   template <typename T>
   T to() const {
     if (kind_ == Kind::kFloat) {
-      if constexpr (std::is_same_v<T, bool>) return d_ != 0.0;
-      else if constexpr (std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>)
+      if constexpr (std::is_same_v<T, bool>)
+        return d_ != 0.0;
+      else if constexpr (std::is_same_v<T, Float16> ||
+                         std::is_same_v<T, BFloat16>)
         return T(static_cast<float>(d_));
-      else return static_cast<T>(d_);
+      else
+        return static_cast<T>(d_);
     }
-    if constexpr (std::is_same_v<T, bool>) return i_ != 0;
-    else if constexpr (std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>)
+    if constexpr (std::is_same_v<T, bool>)
+      return i_ != 0;
+    else if constexpr (std::is_same_v<T, Float16> ||
+                       std::is_same_v<T, BFloat16>)
       return T(static_cast<float>(i_));
-    else return static_cast<T>(i_);
+    else
+      return static_cast<T>(i_);
   }
 
   friend std::ostream& operator<<(std::ostream& out, const Scalar& s) {

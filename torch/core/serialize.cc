@@ -72,8 +72,8 @@ void SaveSafetensors(const std::string& path,
     entries.push_back(SafetensorsEntry{
         name, ToSafetensorsDType(host.dtype()),
         std::vector<int64_t>(host.sizes().begin(), host.sizes().end()),
-        std::span<const std::byte>(static_cast<const std::byte*>(host.raw_data()),
-                                   host.nbytes())});
+        std::span<const std::byte>(
+            static_cast<const std::byte*>(host.raw_data()), host.nbytes())});
   }
   WriteSafetensors(path, entries, metadata);
 }

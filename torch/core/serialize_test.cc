@@ -39,7 +39,8 @@ TEST(SerializeTest, ReadsEveryDTypeWrittenByPyTorch) {
   EXPECT_TRUE(TensorsEqual(t.at("uint8"), Base(DType::kUInt8) * 10));
   std::vector<bool> every_third;
   for (int i = 0; i < 24; ++i) every_third.push_back(i % 3 == 0);
-  EXPECT_TRUE(TensorsEqual(t.at("bool"), from_vector<bool>(every_third, {2, 3, 4})));
+  EXPECT_TRUE(
+      TensorsEqual(t.at("bool"), from_vector<bool>(every_third, {2, 3, 4})));
   EXPECT_EQ(t.at("scalar_f64").dim(), 0);
   EXPECT_EQ(t.at("scalar_f64").item<double>(), 3.25);
   EXPECT_EQ(t.at("empty_f32").sizes(), Shape({0, 5}));
@@ -63,8 +64,9 @@ TEST(SerializeTest, RoundTripsNonContiguousTensorsAndMetadata) {
 TEST(SerializeTest, UnsupportedDTypeNamesFileAndTensor) {
   const std::string path = ::testing::TempDir() + "/fp8.safetensors";
   const std::byte bytes[2] = {};
-  WriteSafetensors(path, {SafetensorsEntry{"x", SafetensorsDType::kF8E4M3,
-                                           {2}, std::span(bytes)}});
+  WriteSafetensors(path,
+                   {SafetensorsEntry{
+                       "x", SafetensorsDType::kF8E4M3, {2}, std::span(bytes)}});
   try {
     LoadSafetensors(path);
     FAIL() << "F8_E4M3 must be rejected";

@@ -16,10 +16,11 @@ class CpuAllocator final : public Allocator {
  public:
   void* Allocate(size_t nbytes, int /*device_index*/) override {
     if (nbytes == 0) return nullptr;
-    const size_t rounded = (nbytes + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment;
+    const size_t rounded =
+        (nbytes + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment;
     void* ptr = std::aligned_alloc(kCpuAlignment, rounded);
-    TCH_CHECK_T(Error, ptr != nullptr, "cpu: out of memory allocating ",
-                nbytes, " bytes");
+    TCH_CHECK_T(Error, ptr != nullptr, "cpu: out of memory allocating ", nbytes,
+                " bytes");
     return ptr;
   }
   void Free(void* ptr, int /*device_index*/) noexcept override {

@@ -72,8 +72,8 @@ class Storage {
     void* data = nullptr;
     size_t nbytes = 0;
     Device device;
-    Allocator* allocator = nullptr;      // set when tch allocated `data`
-    std::shared_ptr<void> owner;         // set when `data` is borrowed
+    Allocator* allocator = nullptr;  // set when tch allocated `data`
+    std::shared_ptr<void> owner;     // set when `data` is borrowed
     std::atomic<uint32_t> version{0};
     ~Impl();
   };

@@ -32,8 +32,8 @@ int64_t NumElements(IntList sizes) {
   for (int64_t s : sizes) {
     TCH_CHECK(s >= 0, "invalid shape ", ShapeToString(sizes),
               ": sizes must be non-negative");
-    TCH_CHECK(!__builtin_mul_overflow(n, s, &n), "shape ",
-              ShapeToString(sizes), " has more than 2^63 elements");
+    TCH_CHECK(!__builtin_mul_overflow(n, s, &n), "shape ", ShapeToString(sizes),
+              " has more than 2^63 elements");
   }
   return n;
 }
@@ -195,14 +195,14 @@ bool ComputeViewStrides(IntList old_sizes, IntList old_strides,
 Tensor Tensor::view(IntList sizes) const {
   const Shape new_sizes = InferSize(sizes, numel(), "view");
   Shape new_strides;
-  TCH_CHECK(ComputeViewStrides(impl_->sizes, impl_->strides, new_sizes,
-                               &new_strides),
-            "view: size ", ShapeToString(new_sizes),
-            " is not compatible with input tensor's size ",
-            ShapeToString(this->sizes()), " and stride ",
-            ShapeToString(impl_->strides),
-            " (at least one dimension spans across two contiguous "
-            "subspaces); use reshape instead");
+  TCH_CHECK(
+      ComputeViewStrides(impl_->sizes, impl_->strides, new_sizes, &new_strides),
+      "view: size ", ShapeToString(new_sizes),
+      " is not compatible with input tensor's size ",
+      ShapeToString(this->sizes()), " and stride ",
+      ShapeToString(impl_->strides),
+      " (at least one dimension spans across two contiguous "
+      "subspaces); use reshape instead");
   return as_strided(new_sizes, new_strides, storage_offset());
 }
 
@@ -243,8 +243,9 @@ Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
 }
 
 Tensor Tensor::t() const {
-  TCH_CHECK(dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is ",
-            dim(), "D");
+  TCH_CHECK(dim() <= 2,
+            "t() expects a tensor with <= 2 dimensions, but self is ", dim(),
+            "D");
   return dim() < 2 ? *this : transpose(0, 1);
 }
 
@@ -297,14 +298,17 @@ Tensor Tensor::expand(IntList sizes) const {
   const int64_t ndim = static_cast<int64_t>(sizes.size());
   TCH_CHECK(ndim >= dim(), "expand: the number of sizes provided (", ndim,
             ") must be greater or equal to the number of dimensions in the "
-            "tensor (", dim(), ")");
+            "tensor (",
+            dim(), ")");
   Shape new_sizes(ndim), new_strides(ndim);
   for (int64_t i = ndim - 1; i >= 0; --i) {
     const int64_t src = i - (ndim - dim());
     int64_t target = sizes[i];
     if (src < 0) {
-      TCH_CHECK(target >= 0, "expand: -1 is not allowed in a leading, "
-                "non-existing dimension ", i);
+      TCH_CHECK(target >= 0,
+                "expand: -1 is not allowed in a leading, "
+                "non-existing dimension ",
+                i);
       new_sizes[i] = target;
       new_strides[i] = 0;
       continue;
@@ -314,9 +318,9 @@ Tensor Tensor::expand(IntList sizes) const {
     TCH_CHECK(have == target || have == 1,
               "expand: the expanded size of the tensor (", target,
               ") must match the existing size (", have,
-              ") at non-singleton dimension ", i, ".  Target sizes: ",
-              ShapeToString(sizes), ".  Tensor sizes: ",
-              ShapeToString(this->sizes()));
+              ") at non-singleton dimension ", i,
+              ".  Target sizes: ", ShapeToString(sizes),
+              ".  Tensor sizes: ", ShapeToString(this->sizes()));
     new_sizes[i] = target;
     new_strides[i] = have == target ? impl_->strides[src] : 0;
   }
@@ -326,8 +330,7 @@ Tensor Tensor::expand(IntList sizes) const {
 Tensor Tensor::unsqueeze(int64_t d) const {
   d = tch::WrapDim(d, dim() + 1);
   Shape sizes = impl_->sizes, strides = impl_->strides;
-  const int64_t stride =
-      d < dim() ? impl_->sizes[d] * impl_->strides[d] : 1;
+  const int64_t stride = d < dim() ? impl_->sizes[d] * impl_->strides[d] : 1;
   sizes.insert(sizes.begin() + d, 1);
   strides.insert(strides.begin() + d, stride);
   return as_strided(sizes, strides, storage_offset());
@@ -365,7 +368,8 @@ Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
   int64_t merged = 1;
   for (int64_t i = start_dim; i <= end_dim; ++i) merged *= impl_->sizes[i];
   sizes.push_back(merged);
-  for (int64_t i = end_dim + 1; i < dim(); ++i) sizes.push_back(impl_->sizes[i]);
+  for (int64_t i = end_dim + 1; i < dim(); ++i)
+    sizes.push_back(impl_->sizes[i]);
   return reshape(sizes);
 }
 
@@ -406,20 +410,24 @@ Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
 
 Tensor Tensor::as_strided(IntList sizes, IntList strides,
                           int64_t storage_offset) const {
-  TCH_CHECK(sizes.size() == strides.size(), "as_strided: mismatch in length "
-            "of strides and shape (", strides.size(), " vs ", sizes.size(),
-            ")");
+  TCH_CHECK(sizes.size() == strides.size(),
+            "as_strided: mismatch in length "
+            "of strides and shape (",
+            strides.size(), " vs ", sizes.size(), ")");
   TCH_CHECK(storage_offset >= 0, "as_strided: negative storage offset ",
             storage_offset);
   // Every reachable element must be inside the storage.
   int64_t max_offset = storage_offset;
   bool empty = false;
   for (size_t i = 0; i < sizes.size(); ++i) {
-    TCH_CHECK(sizes[i] >= 0 && strides[i] >= 0, "as_strided: negative size "
-              "or stride in sizes ", ShapeToString(sizes), " strides ",
-              ShapeToString(strides));
-    if (sizes[i] == 0) empty = true;
-    else max_offset += (sizes[i] - 1) * strides[i];
+    TCH_CHECK(sizes[i] >= 0 && strides[i] >= 0,
+              "as_strided: negative size "
+              "or stride in sizes ",
+              ShapeToString(sizes), " strides ", ShapeToString(strides));
+    if (sizes[i] == 0)
+      empty = true;
+    else
+      max_offset += (sizes[i] - 1) * strides[i];
   }
   const int64_t capacity =
       static_cast<int64_t>(impl_->storage.nbytes()) / element_size();
@@ -438,9 +446,7 @@ Tensor Tensor::as_strided(IntList sizes, IntList strides,
 
 // --- Copies and in-place ops -----------------------------------------------
 
-Tensor Tensor::contiguous() const {
-  return is_contiguous() ? *this : clone();
-}
+Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
 
 Tensor Tensor::clone() const {
   Tensor out = empty(sizes(), dtype(), device());

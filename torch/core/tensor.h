@@ -57,7 +57,7 @@ class IntList {
   IntList(const std::vector<int64_t>& v)  // NOLINT
       : data_(v.data()), size_(v.size()) {}
   IntList(const Shape& v) : data_(v.data()), size_(v.size()) {}  // NOLINT
-  IntList(std::span<const int64_t> v)  // NOLINT
+  IntList(std::span<const int64_t> v)                            // NOLINT
       : data_(v.data()), size_(v.size()) {}
 
   const int64_t* begin() const { return data_; }
@@ -125,7 +125,9 @@ class Tensor {
   const Device& device() const { return impl_->storage.device(); }
   const Storage& storage() const { return impl_->storage; }
   int64_t element_size() const { return ElementSize(dtype()); }
-  size_t nbytes() const { return static_cast<size_t>(numel() * element_size()); }
+  size_t nbytes() const {
+    return static_cast<size_t>(numel() * element_size());
+  }
 
   // Pointer to the first element. data_ptr<T>() throws ValueError unless T
   // matches dtype(). Only dereference on the CPU.
@@ -163,8 +165,8 @@ class Tensor {
   // Broadcasts size-1 dims (and new leading dims) to `sizes`; -1 keeps a size.
   Tensor expand(IntList sizes) const;
   Tensor unsqueeze(int64_t dim) const;
-  Tensor squeeze() const;              // every size-1 dim
-  Tensor squeeze(int64_t dim) const;   // only `dim`, if its size is 1
+  Tensor squeeze() const;             // every size-1 dim
+  Tensor squeeze(int64_t dim) const;  // only `dim`, if its size is 1
   Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
   Tensor unflatten(int64_t dim, IntList sizes) const;
   Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1) const;
@@ -172,10 +174,10 @@ class Tensor {
                     int64_t storage_offset) const;
 
   // --- Copies ------------------------------------------------------------
-  Tensor contiguous() const;  // *this if already contiguous
-  Tensor clone() const;       // always a fresh contiguous copy
-  Tensor to(DType dtype) const;                  // *this if unchanged
-  Tensor to(const Device& device) const;         // *this if unchanged
+  Tensor contiguous() const;              // *this if already contiguous
+  Tensor clone() const;                   // always a fresh contiguous copy
+  Tensor to(DType dtype) const;           // *this if unchanged
+  Tensor to(const Device& device) const;  // *this if unchanged
   Tensor to(const Device& device, DType dtype) const;
 
   // --- In place (bump the version counter) --------------------------------

@@ -207,8 +207,8 @@ TEST(TensorGoldenTest, ViewGeometryMatchesPyTorch) {
     EXPECT_EQ(Csv(view.sizes()), meta.at("sizes." + name));
     EXPECT_EQ(Csv(view.strides()), meta.at("strides." + name));
     EXPECT_EQ(std::to_string(view.storage_offset()), meta.at("offset." + name));
-    EXPECT_TRUE(testing::TensorsEqual(view.contiguous(),
-                                      golden.at("view." + name)));
+    EXPECT_TRUE(
+        testing::TensorsEqual(view.contiguous(), golden.at("view." + name)));
   }
 }
 

@@ -54,17 +54,15 @@ bool SameShape(const Tensor& a, const Tensor& b) {
   if (mismatches == 0) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure()
          << mismatches << " of " << a.size() << " elements differ (rtol "
-         << rtol << ", atol " << atol << ", max abs diff " << worst
-         << ") for " << Describe(actual) << " vs " << Describe(expected)
-         << details.str();
+         << rtol << ", atol " << atol << ", max abs diff " << worst << ") for "
+         << Describe(actual) << " vs " << Describe(expected) << details.str();
 }
 
 ::testing::AssertionResult TensorsEqual(const Tensor& actual,
                                         const Tensor& expected) {
   if (actual.dtype() != expected.dtype() || !SameShape(actual, expected)) {
-    return ::testing::AssertionFailure()
-           << "actual " << Describe(actual) << ", expected "
-           << Describe(expected);
+    return ::testing::AssertionFailure() << "actual " << Describe(actual)
+                                         << ", expected " << Describe(expected);
   }
   return TensorsClose(actual, expected, 0.0, 0.0);
 }

@@ -5,7 +5,8 @@
 // expected), and a loader for golden files made by a reference (PyTorch).
 //
 // Example:
-//   auto golden = tch::testing::LoadGolden("tests/golden/pointwise.safetensors");
+//   auto golden =
+//   tch::testing::LoadGolden("tests/golden/pointwise.safetensors");
 //   EXPECT_TRUE(tch::testing::TensorsClose(tch::exp(golden.at("exp.x")),
 //                                          golden.at("exp.out"), 1e-6, 1e-7));
 #pragma once

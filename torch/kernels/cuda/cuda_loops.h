@@ -25,8 +25,8 @@ struct CudaLoop {
   int64_t sizes[kMaxDims] = {};
   int64_t strides[kMaxOperands][kMaxDims] = {};
   char* data[kMaxOperands] = {};
-  double arg = 0;          // fill value, alpha
-  int64_t int_arg = 0;     // the same for integral dtypes (exact)
+  double arg = 0;       // fill value, alpha
+  int64_t int_arg = 0;  // the same for integral dtypes (exact)
 };
 
 enum class BinaryOp : int { kAdd, kSub, kMul, kDiv };

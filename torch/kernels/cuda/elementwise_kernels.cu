@@ -13,9 +13,8 @@ namespace {
 constexpr int kThreads = 256;
 
 template <typename T>
-using OpMath = std::conditional_t<std::is_same_v<T, Float16> ||
-                                      std::is_same_v<T, BFloat16>,
-                                  float, T>;
+using OpMath = std::conditional_t<
+    std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>, float, T>;
 
 // Byte offset of linear element `i` of operand `op`.
 __device__ int64_t Offset(const CudaLoop& loop, int op, int64_t i) {
@@ -41,7 +40,8 @@ template <typename F>
 void Launch(const CudaLoop& loop, F f, const char* name) {
   if (loop.numel == 0) return;
   const int64_t blocks64 = (loop.numel + kThreads - 1) / kThreads;
-  const int blocks = static_cast<int>(blocks64 < 65535 * 32 ? blocks64 : 65535 * 32);
+  const int blocks =
+      static_cast<int>(blocks64 < 65535 * 32 ? blocks64 : 65535 * 32);
   ElementwiseKernel<<<blocks, kThreads>>>(loop, f);
   const cudaError_t status = cudaGetLastError();
   TCH_CHECK_T(Error, status == cudaSuccess, "CUDA kernel ", name,
@@ -58,9 +58,12 @@ void Fill(const CudaLoop& loop) {
   const T value = IsFloatingPoint(DTypeOf<T>())
                       ? T(static_cast<OpMath<T>>(loop.arg))
                       : T(static_cast<OpMath<T>>(loop.int_arg));
-  Launch(loop, [value] __device__(const CudaLoop& l, int64_t i) {
-    At<T>(l, 0, i) = value;
-  }, "fill");
+  Launch(
+      loop,
+      [value] __device__(const CudaLoop& l, int64_t i) {
+        At<T>(l, 0, i) = value;
+      },
+      "fill");
 }
 
 template <typename T>
@@ -68,30 +71,44 @@ void Binary(const CudaLoop& loop, BinaryOp op) {
   using M = OpMath<T>;
   const M alpha = IsFloatingPoint(DTypeOf<T>()) ? static_cast<M>(loop.arg)
                                                 : static_cast<M>(loop.int_arg);
-  Launch(loop, [op, alpha] __device__(const CudaLoop& l, int64_t i) {
-    const M a = M(At<T>(l, 1, i));
-    const M b = M(At<T>(l, 2, i));
-    M r;
-    switch (op) {
-      case BinaryOp::kAdd: r = a + alpha * b; break;
-      case BinaryOp::kSub: r = a - alpha * b; break;
-      case BinaryOp::kMul: r = a * b; break;
-      default: r = a / b; break;
-    }
-    At<T>(l, 0, i) = T(r);
-  }, "binary");
+  Launch(
+      loop,
+      [op, alpha] __device__(const CudaLoop& l, int64_t i) {
+        const M a = M(At<T>(l, 1, i));
+        const M b = M(At<T>(l, 2, i));
+        M r;
+        switch (op) {
+          case BinaryOp::kAdd:
+            r = a + alpha * b;
+            break;
+          case BinaryOp::kSub:
+            r = a - alpha * b;
+            break;
+          case BinaryOp::kMul:
+            r = a * b;
+            break;
+          default:
+            r = a / b;
+            break;
+        }
+        At<T>(l, 0, i) = T(r);
+      },
+      "binary");
 }
 
 template <typename Out, typename In>
 void Cast(const CudaLoop& loop) {
-  Launch(loop, [] __device__(const CudaLoop& l, int64_t i) {
-    const OpMath<In> v = OpMath<In>(At<In>(l, 1, i));
-    if constexpr (std::is_same_v<Out, bool>) {
-      At<Out>(l, 0, i) = v != OpMath<In>(0);
-    } else {
-      At<Out>(l, 0, i) = Out(static_cast<OpMath<Out>>(v));
-    }
-  }, "cast");
+  Launch(
+      loop,
+      [] __device__(const CudaLoop& l, int64_t i) {
+        const OpMath<In> v = OpMath<In>(At<In>(l, 1, i));
+        if constexpr (std::is_same_v<Out, bool>) {
+          At<Out>(l, 0, i) = v != OpMath<In>(0);
+        } else {
+          At<Out>(l, 0, i) = Out(static_cast<OpMath<Out>>(v));
+        }
+      },
+      "cast");
 }
 
 }  // namespace

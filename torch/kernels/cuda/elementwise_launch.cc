@@ -60,8 +60,10 @@ void CopyKernel(const ElementwisePlan& plan) {
   // cudaMemcpy; ops.cc makes host staging tensors contiguous first.
   TCH_CHECK(plan.IsContiguous() && plan.dtypes[0] == plan.dtypes[1],
             "copy_: host/device copies need contiguous tensors of one dtype; "
-            "got ", plan.dtypes[1], " -> ", plan.dtypes[0]);
-  const size_t nbytes = static_cast<size_t>(plan.numel) * ElementSize(plan.dtypes[0]);
+            "got ",
+            plan.dtypes[1], " -> ", plan.dtypes[0]);
+  const size_t nbytes =
+      static_cast<size_t>(plan.numel) * ElementSize(plan.dtypes[0]);
   const cudaError_t status =
       cudaMemcpy(plan.data[0], plan.data[1], nbytes, cudaMemcpyDefault);
   TCH_CHECK_T(Error, status == cudaSuccess, "copy_: cudaMemcpy of ", nbytes,
@@ -73,9 +75,12 @@ void CopyKernel(const ElementwisePlan& plan) {
   const std::vector<DType> numeric = NumericDTypes();
   KernelRegistrar("fill", DeviceType::kCuda, all, &FillKernel);
   KernelRegistrar("copy", DeviceType::kCuda, all, &CopyKernel);
-  KernelRegistrar("add", DeviceType::kCuda, numeric, &BinaryKernel<BinaryOp::kAdd>);
-  KernelRegistrar("sub", DeviceType::kCuda, numeric, &BinaryKernel<BinaryOp::kSub>);
-  KernelRegistrar("mul", DeviceType::kCuda, numeric, &BinaryKernel<BinaryOp::kMul>);
+  KernelRegistrar("add", DeviceType::kCuda, numeric,
+                  &BinaryKernel<BinaryOp::kAdd>);
+  KernelRegistrar("sub", DeviceType::kCuda, numeric,
+                  &BinaryKernel<BinaryOp::kSub>);
+  KernelRegistrar("mul", DeviceType::kCuda, numeric,
+                  &BinaryKernel<BinaryOp::kMul>);
   KernelRegistrar("div", DeviceType::kCuda, FloatingDTypes(),
                   &BinaryKernel<BinaryOp::kDiv>);
   return true;
