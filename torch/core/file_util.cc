@@ -18,9 +18,7 @@ namespace tch {
 namespace {
 
 // The strerror text for `err`, thread-safe.
-std::string ErrnoText(int err) {
-  return std::system_category().message(err);
-}
+std::string ErrnoText(int err) { return std::system_category().message(err); }
 
 [[noreturn]] void ThrowErrno(std::string_view what, const std::string& path,
                              int err) {
@@ -103,8 +101,8 @@ void SyncDirectory(const std::string& dir, const std::string& path) {
 void WriteFileAtomically(const std::string& path, std::string_view bytes) {
   std::span<const std::byte> chunk(
       reinterpret_cast<const std::byte*>(bytes.data()), bytes.size());
-  WriteFileAtomically(path, std::span<const std::span<const std::byte>>(
-                                &chunk, 1));
+  WriteFileAtomically(path,
+                      std::span<const std::span<const std::byte>>(&chunk, 1));
 }
 
 void WriteFileAtomically(const std::string& path,
@@ -152,9 +150,9 @@ void WriteFileAtomically(const std::string& path,
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
-    ThrowErrno(detail::StrCat("WriteFileAtomically: cannot rename '", tmp,
-                              "' to"),
-               path, err);
+    ThrowErrno(
+        detail::StrCat("WriteFileAtomically: cannot rename '", tmp, "' to"),
+        path, err);
   }
   SyncDirectory(dir, path);
 }

@@ -25,6 +25,8 @@
 #include <string>
 #include <string_view>
 
+#include "torch/core/error.h"  // IWYU pragma: export
+
 namespace tch {
 
 // WriteFileAtomically()

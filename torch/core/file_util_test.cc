@@ -36,9 +36,7 @@ class ScopedTempDir {
     ::rmdir(path_.c_str());
   }
   const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const {
-    return path_ + "/" + name;
-  }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
   // Every entry other than "." and "..".
   std::vector<std::string> List() const {
     std::vector<std::string> names;
@@ -130,8 +128,7 @@ TEST(WriteFileAtomicallyTest, RelativePathInCurrentDirectory) {
 TEST(WriteFileAtomicallyTest, MissingDirectoryNamesPath) {
   ScopedTempDir dir;
   std::string path = dir.File("no_such_dir/out.bin");
-  std::string message =
-      IoErrorMessage([&] { WriteFileAtomically(path, "x"); });
+  std::string message = IoErrorMessage([&] { WriteFileAtomically(path, "x"); });
   EXPECT_THAT(message, HasSubstr(path));
   EXPECT_THAT(message, HasSubstr("No such file or directory"));
 }
@@ -141,8 +138,7 @@ TEST(WriteFileAtomicallyTest, ParentIsAFileNamesPath) {
   std::string file = dir.File("regular");
   WriteFileAtomically(file, "x");
   std::string path = file + "/child";
-  std::string message =
-      IoErrorMessage([&] { WriteFileAtomically(path, "x"); });
+  std::string message = IoErrorMessage([&] { WriteFileAtomically(path, "x"); });
   EXPECT_THAT(message, HasSubstr(path));
   EXPECT_THAT(message, HasSubstr("Not a directory"));
 }
@@ -154,8 +150,7 @@ TEST(WriteFileAtomicallyTest, UnwritableDirectoryNamesPath) {
   ScopedTempDir dir;
   ASSERT_EQ(::chmod(dir.path().c_str(), 0555), 0);
   std::string path = dir.File("out.bin");
-  std::string message =
-      IoErrorMessage([&] { WriteFileAtomically(path, "x"); });
+  std::string message = IoErrorMessage([&] { WriteFileAtomically(path, "x"); });
   EXPECT_THAT(message, HasSubstr(path));
   EXPECT_THAT(message, HasSubstr("Permission denied"));
 }
@@ -172,8 +167,7 @@ TEST(WriteFileAtomicallyTest, TargetIsADirectoryKeepsNoTemporary) {
 TEST(WriteFileAtomicallyTest, TrailingSlashIsRejected) {
   ScopedTempDir dir;
   std::string path = dir.path() + "/";
-  std::string message =
-      IoErrorMessage([&] { WriteFileAtomically(path, "x"); });
+  std::string message = IoErrorMessage([&] { WriteFileAtomically(path, "x"); });
   EXPECT_THAT(message, HasSubstr("names a directory"));
 }
 

@@ -137,19 +137,20 @@ std::string FormatRange(uint64_t begin, uint64_t end) {
 // "number 3", "array [1,2]", ... for messages about unexpected JSON values.
 std::string Describe(const Json& value) {
   constexpr size_t kMaxShown = 64;
-  std::string text =
-      value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  // The parser stores "-0" as a signed zero integer, which prints as "0".
+  if (value.is_number_integer() && !value.is_number_unsigned() &&
+      value.get<int64_t>() == 0) {
+    return "number -0";
+  }
+  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
   if (text.size() > kMaxShown) text = text.substr(0, kMaxShown) + "...";
   return detail::StrCat(value.type_name(), " ", text);
 }
 
-// The value of a JSON integer >= 0 (including "-0"), or std::nullopt for
-// anything else.
+// The value of a JSON integer written without a minus sign, or std::nullopt
+// for anything else (like the reference, "-0" is not accepted).
 std::optional<uint64_t> AsNonNegativeInteger(const Json& value) {
   if (value.is_number_unsigned()) return value.get<uint64_t>();
-  if (value.is_number_integer() && value.get<int64_t>() >= 0) {
-    return static_cast<uint64_t>(value.get<int64_t>());
-  }
   return std::nullopt;
 }
 
@@ -158,55 +159,46 @@ std::optional<uint64_t> AsNonNegativeInteger(const Json& value) {
 std::optional<uint64_t> ComputeByteSize(SafetensorsDType dtype,
                                         std::span<const int64_t> shape,
                                         std::string* why) {
+  const DTypeRow& row = Row(dtype);
+  auto fail = [&](auto&&... reason) {
+    if (why != nullptr) {
+      *why = detail::StrCat("shape ", FormatShape(shape),
+                            std::forward<decltype(reason)>(reason)...);
+    }
+    return std::nullopt;
+  };
   // The product of the non-zero dimensions must fit in int64 so that the
   // strides of any view of the tensor do; a zero dimension makes it empty.
   uint64_t product = 1;
   bool empty = false;
   for (int64_t dim : shape) {
-    if (dim < 0) {
-      if (why) *why = detail::StrCat("shape ", FormatShape(shape),
-                                     " has a negative dimension");
-      return std::nullopt;
-    }
+    if (dim < 0) return fail(" has a negative dimension");
     if (dim == 0) {
       empty = true;
       continue;
     }
-    if (__builtin_mul_overflow(product, static_cast<uint64_t>(dim),
-                               &product) ||
+    if (__builtin_mul_overflow(product, static_cast<uint64_t>(dim), &product) ||
         product > kInt64Max) {
-      if (why) *why = detail::StrCat("shape ", FormatShape(shape),
-                                     " has more than 2^63 - 1 elements");
-      return std::nullopt;
+      return fail(" has more than 2^63 - 1 elements");
     }
   }
-  uint64_t numel = empty ? 0 : product;
-  const DTypeRow& row = Row(dtype);
-  uint64_t bytes;
-  if (row.bits % 8 == 0) {
-    if (__builtin_mul_overflow(numel, static_cast<uint64_t>(row.bits / 8),
-                               &bytes)) {
-      if (why) *why = detail::StrCat("shape ", FormatShape(shape), " of ",
-                                     row.name, " overflows a 64-bit byte "
-                                     "count");
-      return std::nullopt;
+  const uint64_t numel = empty ? 0 : product;
+  const uint64_t bits = static_cast<uint64_t>(row.bits);
+  if (bits % 8 == 0) {
+    uint64_t bytes;
+    if (__builtin_mul_overflow(numel, bits / 8, &bytes)) {
+      return fail(" of ", row.name, " overflows a 64-bit byte count");
     }
     return bytes;
   }
-  // Packed sub-byte types: the bits must fill whole bytes.
-  uint64_t bits;
-  if (__builtin_mul_overflow(numel, static_cast<uint64_t>(row.bits), &bits)) {
-    if (why) *why = detail::StrCat("shape ", FormatShape(shape), " of ",
-                                   row.name, " overflows a 64-bit bit count");
-    return std::nullopt;
+  // Packed sub-byte types: the bits must fill whole bytes. With numel below
+  // 2^63 and fewer than 8 bits per element, none of this can overflow.
+  const uint64_t tail_bits = (numel % 8) * bits;
+  if (tail_bits % 8 != 0) {
+    return fail(" of ", row.name, " is ", numel, " elements of ", bits,
+                " bits, not a whole number of bytes");
   }
-  if (bits % 8 != 0) {
-    if (why) *why = detail::StrCat("shape ", FormatShape(shape), " of ",
-                                   row.name, " holds ", bits,
-                                   " bits, not a whole number of bytes");
-    return std::nullopt;
-  }
-  return bits / 8;
+  return numel / 8 * bits + tail_bits / 8;
 }
 
 // Tracks what the JSON parser reports: the order of the top-level keys,
@@ -249,11 +241,11 @@ class HeaderParseListener {
     if (frames_.size() == 1) {
       if (!frames_.back().insert(key).second) {
         if (key == kMetadataKey) {
-          throw IoError(detail::StrCat(source_, ": duplicate key ",
-                                       Quote(key)));
+          throw IoError(
+              detail::StrCat(source_, ": duplicate key ", Quote(key)));
         }
-        throw IoError(detail::StrCat(source_, ": duplicate tensor name ",
-                                     Quote(key)));
+        throw IoError(
+            detail::StrCat(source_, ": duplicate tensor name ", Quote(key)));
       }
       top_level_keys_.push_back(key);
     } else if (frames_.size() == 2 && !frames_.back().insert(key).second) {
@@ -345,8 +337,8 @@ class EntryParser {
     if (!needed) Fail(why);
     if (*needed != info.nbytes()) {
       Fail("data_offsets ", FormatRange(info.begin, info.end), " hold ",
-           info.nbytes(), " bytes but shape ", FormatShape(info.shape),
-           " of ", dtype_name, " needs ", *needed);
+           info.nbytes(), " bytes but shape ", FormatShape(info.shape), " of ",
+           dtype_name, " needs ", *needed);
     }
     return info;
   }
@@ -375,8 +367,9 @@ std::map<std::string, std::string> ParseMetadata(std::string_view source,
   if (value.is_null()) return metadata;
   if (!value.is_object()) {
     throw IoError(detail::StrCat(
-        source, ": __metadata__ must be an object mapping strings to strings, "
-                "got ",
+        source,
+        ": __metadata__ must be an object mapping strings to strings, "
+        "got ",
         Describe(value)));
   }
   for (const auto& [key, item] : value.items()) {
@@ -411,11 +404,11 @@ void CheckCoverage(std::string_view source,
           ", ", info.begin, ") of the data buffer belong to no tensor"));
     }
     if (info.begin < covered) {
-      throw IoError(detail::StrCat(
-          source, ": tensor ", Quote(info.name), ": data_offsets ",
-          FormatRange(info.begin, info.end), " overlap tensor ",
-          Quote(previous->name), " at ",
-          FormatRange(previous->begin, previous->end)));
+      throw IoError(
+          detail::StrCat(source, ": tensor ", Quote(info.name),
+                         ": data_offsets ", FormatRange(info.begin, info.end),
+                         " overlap tensor ", Quote(previous->name), " at ",
+                         FormatRange(previous->begin, previous->end)));
     }
     covered = info.end;
     previous = &info;
@@ -649,12 +642,11 @@ SafetensorsHeader ParseSafetensorsHeader(std::span<const std::byte> file,
   } catch (const Json::exception& e) {
     std::string_view what = e.what();
     // Drop nlohmann's "[json.exception.parse_error.101] " tag.
-    if (size_t tag_end = what.find("] "); tag_end != std::string_view::npos &&
-                                          what.starts_with("[json.")) {
+    if (size_t tag_end = what.find("] ");
+        tag_end != std::string_view::npos && what.starts_with("[json.")) {
       what.remove_prefix(tag_end + 2);
     }
-    throw IoError(
-        detail::StrCat(source, ": header is not valid JSON: ", what));
+    throw IoError(detail::StrCat(source, ": header is not valid JSON: ", what));
   }
   if (!root.is_object()) {
     throw IoError(detail::StrCat(source, ": header must be a JSON object, got ",
@@ -703,12 +695,11 @@ const SafetensorsTensorInfo& SafetensorsReader::Get(
 
 std::span<const std::byte> SafetensorsReader::Data(
     const SafetensorsTensorInfo& info) const {
-  TCH_CHECK(info.begin <= info.end && info.end <= header_.data_size,
-            path(), ": tensor ", Quote(info.name), ": data_offsets ",
+  TCH_CHECK(info.begin <= info.end && info.end <= header_.data_size, path(),
+            ": tensor ", Quote(info.name), ": data_offsets ",
             FormatRange(info.begin, info.end), " are not inside this file's ",
             header_.data_size, "-byte data buffer");
-  return file_.bytes().subspan(header_.data_start + info.begin,
-                               info.nbytes());
+  return file_.bytes().subspan(header_.data_start + info.begin, info.nbytes());
 }
 
 std::string SerializeSafetensors(

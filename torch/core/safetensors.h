@@ -25,13 +25,15 @@
 //   * the header is valid UTF-8 and valid JSON (nesting <= 128 levels, the
 //     reference parser's limit) whose top level is an object;
 //   * no object among the top level, `__metadata__` and the tensor entries
-//     repeats a key (the reference silently keeps one of two duplicates; this
-//     reader rejects them);
+//     repeats a key (the reference rejects repeated tensor fields but
+//     silently keeps one of two equal metadata keys or tensor names; this
+//     reader rejects them all);
 //   * `__metadata__`, if present and not null, maps strings to strings;
 //   * every other entry is an object with a known "dtype" string, a "shape"
 //     array of non-negative integers and a "data_offsets" array of exactly two
-//     non-negative integers begin <= end (other fields are ignored, as in the
-//     reference);
+//     non-negative integers begin <= end (integers are written without sign
+//     or fraction, so "-0" and "1.0" are refused as by the reference; other
+//     fields are ignored, as in the reference);
 //   * each dimension fits in int64 and so does the product of the non-zero
 //     dimensions (stricter than the reference, so that strides never
 //     overflow);
@@ -73,6 +75,7 @@
 #include <string_view>
 #include <vector>
 
+#include "torch/core/error.h"  // IWYU pragma: export
 #include "torch/core/file_util.h"
 
 namespace tch {
@@ -146,6 +149,7 @@ struct SafetensorsTensorInfo {
 
   uint64_t nbytes() const { return end - begin; }
   // The number of elements (1 for a 0-d scalar, 0 if a dimension is 0).
+  // Precondition: `shape` is valid, as it is in every parsed header.
   int64_t numel() const;
 };
 
