@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "torch/core/elementwise.h"
 #include "torch/core/half.h"
@@ -22,12 +23,14 @@ namespace tch::cpu {
 
 // Runs fn over 1-D runs of the plan, split across the thread pool when the
 // plan is large enough (see parallel.h for the grain rule).
+// `grain` is the smallest chunk worth a thread: lower it for expensive
+// per-element work (transcendentals), keep the default for cheap ops.
 template <typename Fn>
-void ParallelRuns(const ElementwisePlan& plan, Fn&& fn) {
-  ParallelFor(0, plan.numel, kElementwiseGrainSize,
-              [&](int64_t begin, int64_t end) {
-                ForEachRun(plan, begin, end, fn);
-              });
+void ParallelRuns(const ElementwisePlan& plan, Fn&& fn,
+                  int64_t grain = kElementwiseGrainSize) {
+  ParallelFor(0, plan.numel, grain, [&](int64_t begin, int64_t end) {
+    ForEachRun(plan, begin, end, fn);
+  });
 }
 
 // The type arithmetic happens in: float for the 16-bit float types.
@@ -102,6 +105,46 @@ void BinaryLoop(const ElementwisePlan& plan, F f) {
                  }
                }
              });
+}
+
+namespace detail {
+
+template <typename Out, typename... Ins, typename F, size_t... I>
+inline void MapRun(char* const* ptrs, const int64_t* strides, int64_t n,
+                   const F& f, std::index_sequence<I...>) {
+  const bool contiguous =
+      strides[0] == static_cast<int64_t>(sizeof(Out)) &&
+      ((strides[I + 1] == static_cast<int64_t>(sizeof(Ins))) && ...);
+  if (contiguous) {
+    Out* out = reinterpret_cast<Out*>(ptrs[0]);
+    for (int64_t i = 0; i < n; ++i) {
+      out[i] = f(reinterpret_cast<const Ins*>(ptrs[I + 1])[i]...);
+    }
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    *reinterpret_cast<Out*>(ptrs[0] + i * strides[0]) =
+        f(*reinterpret_cast<const Ins*>(ptrs[I + 1] + i * strides[I + 1])...);
+  }
+}
+
+}  // namespace detail
+
+// out[i] = f(in_0[i], in_1[i], ...) where operand k+1 has C++ type Ins[k]
+// and the output Out; f receives the stored types (convert to OpMath inside
+// f for the 16-bit floats). Any number of inputs up to the plan's limit.
+//
+//   MapLoop<bool, float, float>(plan, [](float a, float b) { return a < b; });
+template <typename Out, typename... Ins, typename F>
+void MapLoop(const ElementwisePlan& plan, F f,
+             int64_t grain = kElementwiseGrainSize) {
+  ParallelRuns(
+      plan,
+      [&](char* const* ptrs, const int64_t* strides, int64_t n) {
+        detail::MapRun<Out, Ins...>(ptrs, strides, n, f,
+                                    std::index_sequence_for<Ins...>{});
+      },
+      grain);
 }
 
 }  // namespace tch::cpu
