@@ -1,0 +1,72 @@
+// Throughput of the reductions on the shapes that matter most: a full sum,
+// row and column sums of a matrix, and the softmax shape [128, 1000]
+// (max and logsumexp along the last dim). Reports GB/s of input read.
+//
+//   bazel run //torch/kernels/cpu:reduce_bench
+//   TCH_NUM_THREADS=2 bazel-bin/torch/kernels/cpu/reduce_bench
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "torch/core/ops.h"
+#include "torch/core/reduce_ops.h"
+
+namespace tch {
+namespace {
+
+Tensor Input(IntList sizes) {
+  // Deterministic pseudo-random values in [-1, 1).
+  std::vector<float> values(static_cast<size_t>(NumElements(sizes)));
+  uint32_t state = 12345;
+  for (float& v : values) {
+    state = state * 1664525u + 1013904223u;
+    v = static_cast<float>(state >> 8) * (2.0f / 16777216.0f) - 1.0f;
+  }
+  return from_vector(values, sizes);
+}
+
+template <typename F>
+void Run(benchmark::State& state, const Tensor& x, F f) {
+  for (auto _ : state) {
+    Tensor y = f(x);
+    benchmark::DoNotOptimize(y.raw_data());
+  }
+  state.counters["GB/s"] = benchmark::Counter(
+      static_cast<double>(x.nbytes()) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+}
+
+void BM_SumAll16M(benchmark::State& state) {
+  Run(state, Input({16 << 20}), [](const Tensor& x) { return sum(x); });
+}
+void BM_SumRows4096(benchmark::State& state) {
+  Run(state, Input({4096, 4096}), [](const Tensor& x) { return sum(x, {1}); });
+}
+void BM_SumCols4096(benchmark::State& state) {
+  Run(state, Input({4096, 4096}), [](const Tensor& x) { return sum(x, {0}); });
+}
+void BM_AmaxLast128x1000(benchmark::State& state) {
+  Run(state, Input({128, 1000}),
+      [](const Tensor& x) { return amax(x, {-1}); });
+}
+void BM_MaxDimLast128x1000(benchmark::State& state) {
+  Run(state, Input({128, 1000}),
+      [](const Tensor& x) { return max(x, -1).values; });
+}
+void BM_LogsumexpLast128x1000(benchmark::State& state) {
+  Run(state, Input({128, 1000}),
+      [](const Tensor& x) { return logsumexp(x, {-1}); });
+}
+
+BENCHMARK(BM_SumAll16M)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_SumRows4096)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_SumCols4096)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_AmaxLast128x1000)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_MaxDimLast128x1000)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_LogsumexpLast128x1000)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
+}  // namespace
+}  // namespace tch
