@@ -13,5 +13,6 @@ inline constexpr int kExitUserError = 1;
 inline constexpr int kExitUsage = 2;
 
 int RunInfo(int argc, char** argv);
+int RunVerify(int argc, char** argv);  // tools/cli/verify_command.cc
 
 }  // namespace tch::cli

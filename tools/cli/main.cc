@@ -22,6 +22,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"info", &RunInfo,
      "print version, build configuration, CPU features and GPUs"},
+    {"verify", &RunVerify, "check a signed release's signature and checksums"},
 };
 
 void PrintUsage(std::ostream& out) {
