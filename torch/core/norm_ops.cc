@@ -32,9 +32,8 @@ const Op kSdpaBackwardOp("sdpa_backward");
 
 // The dtype kernels compute in: float32 for the 16-bit float types.
 DType ComputeType(DType dtype) {
-  return dtype == DType::kFloat16 || dtype == DType::kBFloat16
-             ? DType::kFloat32
-             : dtype;
+  return dtype == DType::kFloat16 || dtype == DType::kBFloat16 ? DType::kFloat32
+                                                               : dtype;
 }
 
 void CheckFloating(const char* op, DType dtype, const char* what) {
@@ -73,11 +72,11 @@ bool SameShape(IntList a, IntList b) {
 void CheckSameShape(const char* op, const char* a_name, const Tensor& a,
                     const char* b_name, const Tensor& b) {
   TCH_CHECK(SameShape(a.sizes(), b.sizes()), op, ": ", a_name, " of shape ",
-            ShapeToString(a.sizes()), " does not match ", b_name,
-            " of shape ", ShapeToString(b.sizes()));
+            ShapeToString(a.sizes()), " does not match ", b_name, " of shape ",
+            ShapeToString(b.sizes()));
 }
 
-// --- Softmax -------------------------------------------------------------------
+// --- Softmax -----------------------------------------------------------------
 
 SoftmaxPlan SoftmaxGeometry(const Tensor& t, int64_t dim) {
   SoftmaxPlan plan;
@@ -145,7 +144,7 @@ Tensor log_softmax_backward(const Tensor& grad_output, const Tensor& output,
   return SoftmaxBackwardImpl(true, grad_output, output, dim);
 }
 
-// --- Layer norm -------------------------------------------------------------------
+// --- Layer norm --------------------------------------------------------------
 
 namespace {
 
@@ -161,8 +160,9 @@ int64_t CheckLayerNorm(const char* op, const Tensor& input,
             "containing at least one element, but got normalized_shape = []");
   const int64_t axis = input.dim() - nd;
   const bool match =
-      axis >= 0 && std::equal(normalized_shape.begin(), normalized_shape.end(),
-                              input.sizes().begin() + std::max<int64_t>(axis, 0));
+      axis >= 0 &&
+      std::equal(normalized_shape.begin(), normalized_shape.end(),
+                 input.sizes().begin() + std::max<int64_t>(axis, 0));
   if (!match) {
     std::string expected = "[*";
     for (int64_t s : normalized_shape) expected += ", " + std::to_string(s);
@@ -171,11 +171,13 @@ int64_t CheckLayerNorm(const char* op, const Tensor& input,
         ", expected input with shape ", expected, "], but got input of size",
         ShapeToString(input.sizes())));
   }
-  for (const auto& [t, name] : {std::pair{&weight, "weight"},
-                                std::pair{&bias, "bias"}}) {
+  for (const auto& [t, name] :
+       {std::pair{&weight, "weight"}, std::pair{&bias, "bias"}}) {
     TCH_CHECK(!t->defined() || SameShape(t->sizes(), normalized_shape), op,
-              ": Expected ", name, " to be of same shape as normalized_shape, "
-              "but got ", name, " of shape ", ShapeToString(t->sizes()),
+              ": Expected ", name,
+              " to be of same shape as normalized_shape, "
+              "but got ",
+              name, " of shape ", ShapeToString(t->sizes()),
               " and normalized_shape = ", ShapeToString(normalized_shape));
   }
   return axis;
@@ -255,7 +257,7 @@ NormBackwardResult layer_norm_backward(const Tensor& grad_output,
           ToOptional(r.grad_bias, dtype)};
 }
 
-// --- Batch norm -------------------------------------------------------------------
+// --- Batch norm --------------------------------------------------------------
 
 namespace {
 
@@ -264,8 +266,10 @@ namespace {
 void CheckChannelInput(const char* op, const Tensor& input,
                        ChannelNormPlan* plan) {
   CheckFloating(op, input.dtype(), "input");
-  TCH_CHECK(input.dim() >= 2, op, ": expected an input of shape [N, C, ...] "
-            "(at least 2-D), got ", ShapeToString(input.sizes()));
+  TCH_CHECK(input.dim() >= 2, op,
+            ": expected an input of shape [N, C, ...] "
+            "(at least 2-D), got ",
+            ShapeToString(input.sizes()));
   plan->n = input.size(0);
   plan->c = input.size(1);
   plan->hw = Product(input.sizes(), 2, input.sizes().size());
@@ -294,7 +298,8 @@ BatchNormResult batch_norm(const Tensor& input, const Tensor& running_mean,
   CheckPerChannel(op, bias, "bias", plan.c);
   TCH_CHECK(!training || plan.n * plan.hw != 1, op,
             ": Expected more than 1 value per channel when training, got "
-            "input size ", ShapeToString(input.sizes()));
+            "input size ",
+            ShapeToString(input.sizes()));
   TCH_CHECK(training || (running_mean.defined() && running_var.defined()), op,
             ": running_mean and running_var must be defined in evaluation "
             "mode");
@@ -392,7 +397,7 @@ NormBackwardResult batch_norm_backward(
           ToOptional(r.grad_bias, dtype)};
 }
 
-// --- Group norm -------------------------------------------------------------------
+// --- Group norm --------------------------------------------------------------
 
 namespace {
 
@@ -404,13 +409,14 @@ void CheckGroupNorm(const char* op, const Tensor& input, int64_t num_groups,
             ": Expected number of channels in input to be divisible by "
             "num_groups, but got input of shape ",
             ShapeToString(input.sizes()), " and num_groups=", num_groups);
-  for (const auto& [t, name] : {std::pair{&weight, "weight"},
-                                std::pair{&bias, "bias"}}) {
+  for (const auto& [t, name] :
+       {std::pair{&weight, "weight"}, std::pair{&bias, "bias"}}) {
     TCH_CHECK(!t->defined() || (t->dim() == 1 && t->numel() == plan->c), op,
-              ": Expected ", name, " to be a vector of size equal to the "
-              "number of channels in input, but got ", name, " of shape ",
-              ShapeToString(t->sizes()), " and input of shape ",
-              ShapeToString(input.sizes()));
+              ": Expected ", name,
+              " to be a vector of size equal to the "
+              "number of channels in input, but got ",
+              name, " of shape ", ShapeToString(t->sizes()),
+              " and input of shape ", ShapeToString(input.sizes()));
   }
   plan->groups = num_groups;
 }
@@ -444,8 +450,8 @@ GroupNormResult group_norm(const Tensor& input, int64_t num_groups,
 
 NormBackwardResult group_norm_backward(const Tensor& grad_output,
                                        const Tensor& input, const Tensor& mean,
-                                       const Tensor& rstd,
-                                       const Tensor& weight, int64_t num_groups,
+                                       const Tensor& rstd, const Tensor& weight,
+                                       int64_t num_groups,
                                        std::array<bool, 3> output_mask) {
   const char* op = "group_norm_backward";
   ChannelNormPlan plan;
@@ -453,8 +459,8 @@ NormBackwardResult group_norm_backward(const Tensor& grad_output,
   CheckSameShape(op, "grad_output", grad_output, "input", input);
   TCH_CHECK(mean.numel() == plan.n * num_groups &&
                 rstd.numel() == plan.n * num_groups,
-            op, ": expected mean and rstd of shape [", plan.n, ", ",
-            num_groups, "], got ", ShapeToString(mean.sizes()), " and ",
+            op, ": expected mean and rstd of shape [", plan.n, ", ", num_groups,
+            "], got ", ShapeToString(mean.sizes()), " and ",
             ShapeToString(rstd.sizes()));
   const DType dtype = input.dtype(), ct = ComputeType(dtype);
   const Device& device = input.device();
@@ -480,7 +486,7 @@ NormBackwardResult group_norm_backward(const Tensor& grad_output,
           ToOptional(r.grad_bias, dtype)};
 }
 
-// --- Classification losses ----------------------------------------------------------
+// --- Classification losses ---------------------------------------------------
 
 namespace {
 
@@ -508,7 +514,8 @@ ClassLossArgs SetupClassLoss(const char* op, const Tensor& input,
   if (prob) {
     TCH_CHECK(IsFloatingPoint(target.dtype()), op,
               ": Expected floating point type for target with class "
-              "probabilities, got ", target.dtype());
+              "probabilities, got ",
+              target.dtype());
     TCH_CHECK(options.ignore_index < 0, op,
               ": ignore_index is not supported for floating point target");
     a.loss_shape = sizes;
@@ -524,20 +531,22 @@ ClassLossArgs SetupClassLoss(const char* op, const Tensor& input,
                 ShapeToString(sizes), " needs a 0-D target, got shape ",
                 ShapeToString(target.sizes()));
     } else if (input.dim() == 2) {
-      TCH_CHECK(target.dim() == 1, op, ": 0D or 1D target tensor expected, "
-                "multi-target not supported (input ", ShapeToString(sizes),
-                ", target ", ShapeToString(target.sizes()), ")");
-      TCH_CHECK(target.size(0) == p.n, op, ": Expected input batch_size (",
-                p.n, ") to match target batch_size (", target.size(0),
-                ") (input ", ShapeToString(sizes), ", target ",
+      TCH_CHECK(target.dim() == 1, op,
+                ": 0D or 1D target tensor expected, "
+                "multi-target not supported (input ",
+                ShapeToString(sizes), ", target ",
+                ShapeToString(target.sizes()), ")");
+      TCH_CHECK(target.size(0) == p.n, op, ": Expected input batch_size (", p.n,
+                ") to match target batch_size (", target.size(0), ") (input ",
+                ShapeToString(sizes), ", target ",
                 ShapeToString(target.sizes()), ")");
     } else {
       Shape expected = sizes;
       expected.erase(expected.begin() + 1);
       TCH_CHECK(SameShape(expected, target.sizes()), op,
                 ": Expected target size ", ShapeToString(expected), ", got ",
-                ShapeToString(target.sizes()), " (input ",
-                ShapeToString(sizes), ")");
+                ShapeToString(target.sizes()), " (input ", ShapeToString(sizes),
+                ")");
     }
     a.loss_shape = target.sizes();
   }
@@ -560,9 +569,8 @@ ClassLossArgs SetupClassLoss(const char* op, const Tensor& input,
   }
   a.weight = PrepareOptional(w, a.ct);
   p.input = a.input.raw_data();
-  p.target_index = a.target_index.defined()
-                       ? a.target_index.data_ptr<int64_t>()
-                       : nullptr;
+  p.target_index =
+      a.target_index.defined() ? a.target_index.data_ptr<int64_t>() : nullptr;
   p.target_prob = DataOrNull(a.target_prob);
   p.weight = DataOrNull(a.weight);
   p.ignore_index = options.ignore_index;
@@ -594,7 +602,8 @@ Tensor ClassLossBackward(const char* op, const Tensor& grad_output,
   } else {
     TCH_CHECK(grad_output.numel() == 1, op,
               ": expected a one-element grad_output for a reduced loss, got "
-              "shape ", ShapeToString(grad_output.sizes()));
+              "shape ",
+              ShapeToString(grad_output.sizes()));
   }
   const Tensor g = Prepare(grad_output, a.ct);
   Tensor grad_input = empty(input.sizes(), a.ct, input.device());
@@ -613,8 +622,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target,
 Tensor cross_entropy_backward(const Tensor& grad_output, const Tensor& input,
                               const Tensor& target,
                               const ClassLossOptions& options) {
-  return ClassLossBackward("cross_entropy_backward", grad_output, input,
-                           target, options, true);
+  return ClassLossBackward("cross_entropy_backward", grad_output, input, target,
+                           options, true);
 }
 Tensor nll_loss(const Tensor& input, const Tensor& target,
                 const ClassLossOptions& options) {
@@ -627,7 +636,7 @@ Tensor nll_loss_backward(const Tensor& grad_output, const Tensor& input,
                            options, false);
 }
 
-// --- Regression losses ------------------------------------------------------------
+// --- Regression losses -------------------------------------------------------
 
 namespace {
 
@@ -651,15 +660,19 @@ Tensor RunPointwiseLoss(const char* op, PointwiseLossKind kind,
               ") must be the same as input size (",
               ShapeToString(input.sizes()), ")");
   }
-  TCH_CHECK(beta >= 0, op, ": smooth_l1_loss does not support negative "
-            "values for beta (got ", beta, ")");
+  TCH_CHECK(beta >= 0, op,
+            ": smooth_l1_loss does not support negative "
+            "values for beta (got ",
+            beta, ")");
   const Shape shape = BroadcastShapes(op, {input.sizes(), target.sizes()});
   auto broadcast = [&](const Tensor& t, const char* name) {
     if (!t.defined()) return Tensor();
     const Shape s = BroadcastShapes(op, {shape, t.sizes()});
     TCH_CHECK(SameShape(s, shape), op, ": ", name, " of shape ",
-              ShapeToString(t.sizes()), " cannot be broadcast to the input "
-              "shape ", ShapeToString(shape));
+              ShapeToString(t.sizes()),
+              " cannot be broadcast to the input "
+              "shape ",
+              ShapeToString(shape));
     return Prepare(t.expand(shape), ComputeType(dtype));
   };
   const DType ct = ComputeType(dtype);
@@ -685,7 +698,8 @@ Tensor RunPointwiseLoss(const char* op, PointwiseLossKind kind,
     } else {
       TCH_CHECK(grad_output.numel() == 1, op,
                 ": expected a one-element grad_output for a reduced loss, "
-                "got shape ", ShapeToString(grad_output.sizes()));
+                "got shape ",
+                ShapeToString(grad_output.sizes()));
     }
     g = Prepare(grad_output, ct);
     plan.grad_output = g.raw_data();
@@ -746,11 +760,11 @@ Tensor binary_cross_entropy_with_logits_backward(
     const Tensor& grad_output, const Tensor& input, const Tensor& target,
     const Tensor& weight, const Tensor& pos_weight, Reduction reduction) {
   return RunPointwiseLoss("binary_cross_entropy_with_logits_backward",
-                          PointwiseLossKind::kBceWithLogits, grad_output,
-                          input, target, weight, pos_weight, reduction, 1.0);
+                          PointwiseLossKind::kBceWithLogits, grad_output, input,
+                          target, weight, pos_weight, reduction, 1.0);
 }
 
-// --- Attention --------------------------------------------------------------------
+// --- Attention ---------------------------------------------------------------
 
 namespace {
 
@@ -787,8 +801,7 @@ AttentionArgs SetupAttention(const char* op, const Tensor& query,
             op, ": query, key and value must have equal batch dims, got ",
             shapes);
   TCH_CHECK(key.size(-1) == query.size(-1), op,
-            ": query and key must have the same embedding dim E, got ",
-            shapes);
+            ": query and key must have the same embedding dim E, got ", shapes);
   TCH_CHECK(key.size(-2) == value.size(-2), op,
             ": key and value must have the same sequence length S, got ",
             shapes);
@@ -801,8 +814,10 @@ AttentionArgs SetupAttention(const char* op, const Tensor& query,
   p.e = query.size(-1);
   p.ev = value.size(-1);
   for (int64_t d : {p.l, p.s, p.e, p.ev}) {
-    TCH_CHECK(d < (int64_t{1} << 31), op, ": dims above 2^31 are not "
-              "supported, got ", shapes);
+    TCH_CHECK(d < (int64_t{1} << 31), op,
+              ": dims above 2^31 are not "
+              "supported, got ",
+              shapes);
   }
   p.scale = scale.value_or(1.0 / std::sqrt(static_cast<double>(p.e)));
   p.is_causal = is_causal;
@@ -826,8 +841,8 @@ AttentionArgs SetupAttention(const char* op, const Tensor& query,
               ShapeToString(attn_mask.sizes()),
               " cannot be broadcast to the scores' shape ",
               ShapeToString(full));
-    a.mask = (mdt == DType::kBool ? attn_mask : attn_mask.to(a.ct))
-                 .expand(full);
+    a.mask =
+        (mdt == DType::kBool ? attn_mask : attn_mask.to(a.ct)).expand(full);
     const Shape& st = a.mask.strides();
     const int64_t nb = static_cast<int64_t>(a.batch_shape.size());
     a.mask_offsets.resize(p.batch);
@@ -850,10 +865,12 @@ AttentionArgs SetupAttention(const char* op, const Tensor& query,
 
 }  // namespace
 
-AttentionResult scaled_dot_product_attention(
-    const Tensor& query, const Tensor& key, const Tensor& value,
-    const Tensor& attn_mask, double dropout_p, bool is_causal,
-    std::optional<double> scale) {
+AttentionResult scaled_dot_product_attention(const Tensor& query,
+                                             const Tensor& key,
+                                             const Tensor& value,
+                                             const Tensor& attn_mask,
+                                             double dropout_p, bool is_causal,
+                                             std::optional<double> scale) {
   const char* op = "scaled_dot_product_attention";
   TCH_CHECK_T(NotImplementedError, dropout_p == 0.0, op,
               ": dropout_p > 0 is not supported yet (got ", dropout_p, ")");
@@ -886,8 +903,8 @@ AttentionBackwardResult scaled_dot_product_attention_backward(
                 logsumexp.numel() == a.plan.batch * a.plan.l,
             op, ": output of shape ", ShapeToString(output.sizes()),
             " or logsumexp of shape ", ShapeToString(logsumexp.sizes()),
-            " does not fit query ", ShapeToString(query.sizes()),
-            " and value ", ShapeToString(value.sizes()));
+            " does not fit query ", ShapeToString(query.sizes()), " and value ",
+            ShapeToString(value.sizes()));
   const Tensor g = Prepare(grad_output, a.ct), o = Prepare(output, a.ct);
   const Tensor lse = Prepare(logsumexp, a.ct);
   Tensor gq = empty(query.sizes(), a.ct, query.device());

@@ -35,7 +35,7 @@ namespace tch {
 // How a loss reduces its per-element values, as PyTorch's `reduction=`.
 enum class Reduction : uint8_t { kNone, kMean, kSum };
 
-// --- Softmax -------------------------------------------------------------------
+// --- Softmax -----------------------------------------------------------------
 
 // softmax(x)_i = exp(x_i - max) / sum_j exp(x_j - max) along `dim`
 // (negative dims count from the end; a 0-D input is a single element). When
@@ -58,7 +58,7 @@ Tensor softmax_backward(const Tensor& grad_output, const Tensor& output,
 Tensor log_softmax_backward(const Tensor& grad_output, const Tensor& output,
                             int64_t dim);
 
-// --- Layer, batch and group norm ------------------------------------------------
+// --- Layer, batch and group norm ---------------------------------------------
 
 // `output` has the input's shape; `mean` and `rstd` (1 / sqrt(var + eps),
 // biased variance) have the input's leading dims followed by a 1 for each
@@ -83,14 +83,11 @@ LayerNormResult layer_norm(const Tensor& input, IntList normalized_shape,
 struct NormBackwardResult {
   Tensor grad_input, grad_weight, grad_bias;
 };
-NormBackwardResult layer_norm_backward(const Tensor& grad_output,
-                                       const Tensor& input,
-                                       IntList normalized_shape,
-                                       const Tensor& mean, const Tensor& rstd,
-                                       const Tensor& weight = {},
-                                       const Tensor& bias = {},
-                                       std::array<bool, 3> output_mask = {
-                                           true, true, true});
+NormBackwardResult layer_norm_backward(
+    const Tensor& grad_output, const Tensor& input, IntList normalized_shape,
+    const Tensor& mean, const Tensor& rstd, const Tensor& weight = {},
+    const Tensor& bias = {},
+    std::array<bool, 3> output_mask = {true, true, true});
 
 // `save_mean` and `save_invstd` ([C]) are the batch statistics in training
 // mode and empty ([0]) tensors in eval mode, as torch.native_batch_norm.
@@ -130,14 +127,12 @@ struct GroupNormResult {
 GroupNormResult group_norm(const Tensor& input, int64_t num_groups,
                            const Tensor& weight = {}, const Tensor& bias = {},
                            double eps = 1e-5);
-NormBackwardResult group_norm_backward(const Tensor& grad_output,
-                                       const Tensor& input, const Tensor& mean,
-                                       const Tensor& rstd,
-                                       const Tensor& weight, int64_t num_groups,
-                                       std::array<bool, 3> output_mask = {
-                                           true, true, true});
+NormBackwardResult group_norm_backward(
+    const Tensor& grad_output, const Tensor& input, const Tensor& mean,
+    const Tensor& rstd, const Tensor& weight, int64_t num_groups,
+    std::array<bool, 3> output_mask = {true, true, true});
 
-// --- Classification losses ------------------------------------------------------
+// --- Classification losses ---------------------------------------------------
 
 // Options shared by cross_entropy and nll_loss.
 struct ClassLossOptions {
@@ -178,7 +173,7 @@ Tensor nll_loss_backward(const Tensor& grad_output, const Tensor& input,
                          const Tensor& target,
                          const ClassLossOptions& options = {});
 
-// --- Regression losses ------------------------------------------------------------
+// --- Regression losses -------------------------------------------------------
 
 // Elementwise losses of input and target, broadcast together (as PyTorch,
 // which warns about it), reduced by `reduction` (kMean of an empty tensor is
@@ -223,7 +218,7 @@ Tensor binary_cross_entropy_with_logits_backward(
     const Tensor& weight = {}, const Tensor& pos_weight = {},
     Reduction reduction = Reduction::kMean);
 
-// --- Attention --------------------------------------------------------------------
+// --- Attention ---------------------------------------------------------------
 
 struct AttentionResult {
   Tensor output;     // [..., L, Ev], query's dtype
@@ -236,9 +231,10 @@ struct AttentionResult {
 // are true, a floating mask is added to the scores. `is_causal` keeps
 // key j <= query i (the top-left aligned lower triangle) and cannot be
 // combined with a mask. `scale` defaults to 1 / sqrt(E). Rows with every
-// position masked give NaN, as PyTorch's math path (their logsumexp is -inf). Only dropout_p == 0 is
-// supported (NotImplementedError otherwise). Returns the output and the
-// per-row logsumexp of the masked, scaled scores that the backward needs.
+// position masked give NaN, as PyTorch's math path (their logsumexp is -inf).
+// Only dropout_p == 0 is supported (NotImplementedError otherwise). Returns the
+// output and the per-row logsumexp of the masked, scaled scores that the
+// backward needs.
 AttentionResult scaled_dot_product_attention(
     const Tensor& query, const Tensor& key, const Tensor& value,
     const Tensor& attn_mask = {}, double dropout_p = 0.0,
@@ -255,7 +251,7 @@ AttentionBackwardResult scaled_dot_product_attention_backward(
     const Tensor& attn_mask = {}, bool is_causal = false,
     std::optional<double> scale = std::nullopt);
 
-// --- Kernel interface (core <-> torch/kernels) -----------------------------------
+// --- Kernel interface (core <-> torch/kernels) -------------------------------
 //
 // Core hands kernels contiguous buffers of one dtype T (the op's dtype;
 // statistics and parameters in T too, logsumexp in float/double) described
@@ -264,9 +260,9 @@ AttentionBackwardResult scaled_dot_product_attention_backward(
 // "softmax" / "softmax_backward": rows along the middle dim of a contiguous
 // [outer, dim, inner] buffer.
 struct SoftmaxPlan {
-  const void* input = nullptr;        // forward: x; backward: grad_output
+  const void* input = nullptr;         // forward: x; backward: grad_output
   const void* output_saved = nullptr;  // backward only: forward output y
-  void* output = nullptr;             // forward: y; backward: grad_input
+  void* output = nullptr;              // forward: y; backward: grad_input
   int64_t outer = 0, dim = 0, inner = 0;
   bool log = false;
 };

@@ -29,8 +29,8 @@
 namespace tch {
 namespace {
 
-using ::testing::HasSubstr;
 using ::tch::testing::TensorsClose;
+using ::testing::HasSubstr;
 
 const std::map<std::string, Tensor>& Golden() {
   static const auto* golden = new std::map<std::string, Tensor>(
@@ -128,7 +128,7 @@ Reduction ReductionOf(const std::string& c) {
   return static_cast<Reduction>(Int(c, "reduction"));
 }
 
-// --- Goldens ------------------------------------------------------------------------
+// --- Goldens -----------------------------------------------------------------
 
 TEST(NormGoldenTest, SoftmaxAndLogSoftmax) {
   for (const std::string& c : Cases("softmax")) {
@@ -137,11 +137,10 @@ TEST(NormGoldenTest, SoftmaxAndLogSoftmax) {
     const int64_t dim = Int(c, "dim");
     const bool log = Int(c, "log") != 0;
     const std::optional<DType> dtype =
-        Int(c, "to_f64") ? std::optional<DType>(DType::kFloat64)
-                         : std::nullopt;
+        Int(c, "to_f64") ? std::optional<DType>(DType::kFloat64) : std::nullopt;
     for (const Tensor& xi : Layouts(x)) {
-      const Tensor out = log ? log_softmax(xi, dim, dtype)
-                             : softmax(xi, dim, dtype);
+      const Tensor out =
+          log ? log_softmax(xi, dim, dtype) : softmax(xi, dim, dtype);
       EXPECT_TRUE(Close(out, expected, ForwardTol(expected.dtype())));
     }
     if (!Has(c, "gx")) continue;
@@ -257,8 +256,8 @@ void CheckClassLoss(const std::string& kind, bool logits) {
     const Tol tol = ForwardTol(x.dtype()), gtol = GradTol(x.dtype());
     for (const Tensor& xi : Layouts(x)) {
       for (const Tensor& ti : {target, Stepped(target)}) {
-        const Tensor out = logits ? cross_entropy(xi, ti, options)
-                                  : nll_loss(xi, ti, options);
+        const Tensor out =
+            logits ? cross_entropy(xi, ti, options) : nll_loss(xi, ti, options);
         EXPECT_TRUE(Close(out, Get(c, "out"), tol));
         const Tensor gx =
             logits ? cross_entropy_backward(Get(c, "gy"), xi, ti, options)
@@ -325,8 +324,8 @@ TEST(NormGoldenTest, ScaledDotProductAttention) {
       const AttentionResult r = scaled_dot_product_attention(
           qi, Transposed(k), Stepped(v), mask, 0.0, causal, scale);
       EXPECT_TRUE(Close(r.output, Get(c, "out"), tol));
-      EXPECT_TRUE(Close(r.logsumexp, expected_lse,
-                        ForwardTol(expected_lse.dtype())));
+      EXPECT_TRUE(
+          Close(r.logsumexp, expected_lse, ForwardTol(expected_lse.dtype())));
       if (!Has(c, "gq")) continue;
       const AttentionBackwardResult g = scaled_dot_product_attention_backward(
           Get(c, "gy"), qi, k, v, r.output, r.logsumexp, mask, causal, scale);
@@ -337,7 +336,7 @@ TEST(NormGoldenTest, ScaledDotProductAttention) {
   }
 }
 
-// --- Layouts, threads, large inputs -----------------------------------------------
+// --- Layouts, threads, large inputs ------------------------------------------
 
 TEST(NormOpsTest, ExpandedInputs) {
   // A stride-0 input: every row of the softmax is the same row.
@@ -351,8 +350,8 @@ TEST(NormOpsTest, ExpandedInputs) {
   // Broadcast target in mse_loss equals the explicitly expanded one.
   const Tensor x = from_vector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
   const Tensor t = from_vector<float>({0.5f, 1.0f, -1.0f});
-  EXPECT_TRUE(TensorsClose(mse_loss(x, t), mse_loss(x, t.expand({2, 3}).clone()),
-                           1e-6, 1e-7));
+  EXPECT_TRUE(TensorsClose(mse_loss(x, t),
+                           mse_loss(x, t.expand({2, 3}).clone()), 1e-6, 1e-7));
   // An expanded attention mask ([L, S] shared by every batch).
   const Tensor q = from_vector<float>({1, 0, 0, 1, 1, 1}, {1, 3, 2});
   const Tensor k = from_vector<float>({1, 2, 3, 4}, {1, 2, 2});
@@ -366,8 +365,8 @@ TEST(NormOpsTest, ExpandedInputs) {
 }
 
 TEST(NormOpsTest, ResultsDoNotDependOnThreadCount) {
-  const Tensor x = arange(0, 512 * 96, 1, DType::kFloat32).view({512, 96}) *
-                   0.37 - 20;
+  const Tensor x =
+      arange(0, 512 * 96, 1, DType::kFloat32).view({512, 96}) * 0.37 - 20;
   const Tensor w = ones({96}), b = zeros({96});
   const Tensor gy = softmax(x, 0);
   const int saved = GetNumThreads();
@@ -375,8 +374,7 @@ TEST(NormOpsTest, ResultsDoNotDependOnThreadCount) {
   for (int threads : {1, 2, 3}) {
     SetNumThreads(threads);
     const LayerNormResult f = layer_norm(x, {96}, w, b);
-    results.push_back(
-        layer_norm_backward(gy, x, {96}, f.mean, f.rstd, w, b));
+    results.push_back(layer_norm_backward(gy, x, {96}, f.mean, f.rstd, w, b));
   }
   SetNumThreads(saved);
   for (size_t i = 1; i < results.size(); ++i) {
@@ -396,8 +394,8 @@ TEST(NormOpsTest, LargeFloat32MatchesFloat64) {
           .to(DType::kFloat64);  // values exactly representable in float32
   const Tensor x32 = x64.to(DType::kFloat32);
   EXPECT_TRUE(TensorsClose(softmax(x32, 1), softmax(x64, 1), 1e-4, 1e-7));
-  EXPECT_TRUE(TensorsClose(log_softmax(x32, 1), log_softmax(x64, 1), 1e-5,
-                           1e-4));
+  EXPECT_TRUE(
+      TensorsClose(log_softmax(x32, 1), log_softmax(x64, 1), 1e-5, 1e-4));
   ClassLossOptions options;
   options.ignore_index = 7;
   options.label_smoothing = 0.1;
@@ -419,13 +417,13 @@ TEST(NormOpsTest, LargeFloat32MatchesFloat64) {
   const Tensor y64 = y32.to(DType::kFloat64);
   const Tensor w = y32.select(0, 3), b = y32.select(0, 5);
   const LayerNormResult ln32 = layer_norm(y32, {257}, w, b);
-  const LayerNormResult ln64 = layer_norm(y64, {257}, w.to(DType::kFloat64),
-                                          b.to(DType::kFloat64));
+  const LayerNormResult ln64 =
+      layer_norm(y64, {257}, w.to(DType::kFloat64), b.to(DType::kFloat64));
   EXPECT_TRUE(TensorsClose(ln32.output, ln64.output, 1e-4, 1e-5));
   EXPECT_TRUE(TensorsClose(ln32.rstd, ln64.rstd, 1e-5, 1e-6));
 }
 
-// --- Errors ---------------------------------------------------------------------
+// --- Errors ------------------------------------------------------------------
 
 template <typename E, typename Fn>
 void ExpectThrow(Fn&& fn, const std::string& substring) {
@@ -440,10 +438,14 @@ void ExpectThrow(Fn&& fn, const std::string& substring) {
 TEST(NormOpsErrorsTest, TargetsOutOfBoundsAreIndexErrors) {
   const Tensor x = zeros({3, 5});
   ExpectThrow<IndexError>(
-      [&] { cross_entropy(x, from_vector<int64_t>({1, 7, 2})); },
+      [&] {
+        cross_entropy(x, from_vector<int64_t>({1, 7, 2}));
+      },
       "Target 7 is out of bounds.");
   ExpectThrow<IndexError>(
-      [&] { nll_loss(x, from_vector<int64_t>({1, -3, 2})); },
+      [&] {
+        nll_loss(x, from_vector<int64_t>({1, -3, 2}));
+      },
       "Target -3 is out of bounds.");
   ExpectThrow<IndexError>(
       [&] {
@@ -455,7 +457,9 @@ TEST(NormOpsErrorsTest, TargetsOutOfBoundsAreIndexErrors) {
 
 TEST(NormOpsErrorsTest, ShapeMismatchesAreValueErrors) {
   ExpectThrow<ValueError>(
-      [] { cross_entropy(zeros({3, 5}), from_vector<int64_t>({1, 2})); },
+      [] {
+        cross_entropy(zeros({3, 5}), from_vector<int64_t>({1, 2}));
+      },
       "Expected input batch_size (3) to match target batch_size (2)");
   ExpectThrow<ValueError>(
       [] {
@@ -467,23 +471,37 @@ TEST(NormOpsErrorsTest, ShapeMismatchesAreValueErrors) {
   ExpectThrow<ValueError>(
       [] { binary_cross_entropy_with_logits(zeros({3}), zeros({2})); },
       "Target size ([2]) must be the same as input size ([3])");
-  ExpectThrow<ValueError>([] { layer_norm(zeros({2, 4}), {3}); },
-                          "Given normalized_shape=[3], expected input with "
-                          "shape [*, 3], but got input of size[2, 4]");
   ExpectThrow<ValueError>(
-      [] { layer_norm(zeros({2, 4}), {4}, ones({3})); },
+      [] {
+        layer_norm(zeros({2, 4}), {3});
+      },
+      "Given normalized_shape=[3], expected input with "
+      "shape [*, 3], but got input of size[2, 4]");
+  ExpectThrow<ValueError>(
+      [] {
+        layer_norm(zeros({2, 4}), {4}, ones({3}));
+      },
       "weight of shape [3] and normalized_shape = [4]");
-  ExpectThrow<ValueError>([] { group_norm(zeros({2, 6, 4}), 4); },
-                          "input of shape [2, 6, 4] and num_groups=4");
   ExpectThrow<ValueError>(
-      [] { batch_norm(zeros({1, 3}), {}, {}, {}, {}, true); },
+      [] {
+        group_norm(zeros({2, 6, 4}), 4);
+      },
+      "input of shape [2, 6, 4] and num_groups=4");
+  ExpectThrow<ValueError>(
+      [] {
+        batch_norm(zeros({1, 3}), {}, {}, {}, {}, true);
+      },
       "Expected more than 1 value per channel when training, got input size "
       "[1, 3]");
   ExpectThrow<ValueError>(
-      [] { batch_norm(zeros({4, 3}), zeros({4}), ones({3}), {}, {}, false); },
+      [] {
+        batch_norm(zeros({4, 3}), zeros({4}), ones({3}), {}, {}, false);
+      },
       "running_mean should contain 3 elements not 4");
   ExpectThrow<ValueError>(
-      [] { batch_norm(zeros({4, 3}), {}, {}, {}, {}, false); },
+      [] {
+        batch_norm(zeros({4, 3}), {}, {}, {}, {}, false);
+      },
       "must be defined in evaluation mode");
   ExpectThrow<ValueError>(
       [] {
@@ -511,7 +529,9 @@ TEST(NormOpsErrorsTest, ShapeMismatchesAreValueErrors) {
       },
       "cannot be combined with is_causal");
   ExpectThrow<ValueError>(
-      [] { softmax_backward(zeros({2, 3}), zeros({3, 2}), 0); },
+      [] {
+        softmax_backward(zeros({2, 3}), zeros({3, 2}), 0);
+      },
       "grad_output of shape [2, 3] does not match output of shape [3, 2]");
 }
 
@@ -531,14 +551,16 @@ TEST(NormOpsErrorsTest, BadOptionsAreValueErrors) {
                           "shape: [4]");
   ClassLossOptions ignore;
   ignore.ignore_index = 1;
-  ExpectThrow<ValueError>([&] { cross_entropy(x, zeros({3, 5}), ignore); },
-                          "ignore_index is not supported for floating point "
-                          "target");
+  ExpectThrow<ValueError>(
+      [&] {
+        cross_entropy(x, zeros({3, 5}), ignore);
+      },
+      "ignore_index is not supported for floating point "
+      "target");
   ExpectThrow<ValueError>([&] { cross_entropy(x, t.to(DType::kInt32)); },
                           "int64");
-  ExpectThrow<ValueError>(
-      [&] { smooth_l1_loss(x, x, Reduction::kMean, -1.0); },
-      "does not support negative values for beta");
+  ExpectThrow<ValueError>([&] { smooth_l1_loss(x, x, Reduction::kMean, -1.0); },
+                          "does not support negative values for beta");
   ExpectThrow<ValueError>(
       [&] { cross_entropy(zeros({}), zeros({}, DType::kInt64)); },
       "Expected 1 or more dimensions (got 0)");
@@ -548,7 +570,10 @@ TEST(NormOpsErrorsTest, UnsupportedDTypesAndFeatures) {
   ExpectThrow<NotImplementedError>(
       [] { softmax(arange(0, 4, 1, DType::kInt64), 0); }, "int64");
   ExpectThrow<NotImplementedError>(
-      [] { layer_norm(zeros({2, 2}, DType::kInt32), {2}); }, "int32");
+      [] {
+        layer_norm(zeros({2, 2}, DType::kInt32), {2});
+      },
+      "int32");
   ExpectThrow<NotImplementedError>(
       [] {
         scaled_dot_product_attention(zeros({2, 3}), zeros({2, 3}),
@@ -556,9 +581,9 @@ TEST(NormOpsErrorsTest, UnsupportedDTypesAndFeatures) {
       },
       "dropout_p");
   // An integer input with a floating dtype is converted, as in PyTorch.
-  EXPECT_TRUE(TensorsClose(
-      softmax(arange(0, 2, 1, DType::kInt64), 0, DType::kFloat32),
-      from_vector<float>({0.26894142f, 0.73105858f}), 1e-6, 1e-7));
+  EXPECT_TRUE(
+      TensorsClose(softmax(arange(0, 2, 1, DType::kInt64), 0, DType::kFloat32),
+                   from_vector<float>({0.26894142f, 0.73105858f}), 1e-6, 1e-7));
 }
 
 TEST(NormOpsTest, RunningStatsUpdateInPlaceAndBumpVersion) {
@@ -568,15 +593,15 @@ TEST(NormOpsTest, RunningStatsUpdateInPlaceAndBumpVersion) {
   batch_norm(x, rm, rv, {}, {}, true, 0.5);
   EXPECT_GT(rm.storage().version(), before);
   // Column means 4.5, 5.5, 6.5; unbiased variance 15.
-  EXPECT_TRUE(TensorsClose(rm, from_vector<float>({2.25f, 2.75f, 3.25f}),
-                           1e-6, 1e-6));
+  EXPECT_TRUE(
+      TensorsClose(rm, from_vector<float>({2.25f, 2.75f, 3.25f}), 1e-6, 1e-6));
   EXPECT_TRUE(TensorsClose(rv, full({3}, 8.0), 1e-6, 1e-6));
   // A non-contiguous float64 running_mean is updated through its view.
   Tensor buffer = zeros({3, 2}, DType::kFloat64);
   Tensor rm_view = buffer.select(1, 0);
   batch_norm(x, rm_view, {}, {}, {}, true, 1.0);
-  EXPECT_TRUE(TensorsClose(rm_view, from_vector<double>({4.5, 5.5, 6.5}), 1e-6,
-                           1e-6));
+  EXPECT_TRUE(
+      TensorsClose(rm_view, from_vector<double>({4.5, 5.5, 6.5}), 1e-6, 1e-6));
 }
 
 TEST(NormOpsTest, EmptyAndScalarInputs) {

@@ -71,16 +71,16 @@ HWY_NOINLINE float RowMax(const float* x, int64_t n) {
   const auto neg_inf = hn::Set(d, -std::numeric_limits<float>::infinity());
   auto acc = neg_inf;
   ForVectors(d, n, [&](int64_t i, auto mask, bool full) {
-    acc = hn::Max(acc, hn::IfThenElse(mask, Load(d, mask, full, x + i),
-                                      neg_inf));
+    acc =
+        hn::Max(acc, hn::IfThenElse(mask, Load(d, mask, full, x + i), neg_inf));
   });
   return hn::GetLane(hn::MaxOfLanes(d, acc));
 }
 
 // y = exp(x - shift) * scale (y may be null: nothing stored); returns the
 // sum of exp(x - shift).
-HWY_NOINLINE float ExpStoreSum(const float* x, float* y, int64_t n,
-                               float shift, float scale) {
+HWY_NOINLINE float ExpStoreSum(const float* x, float* y, int64_t n, float shift,
+                               float scale) {
   const DF d;
   const auto vshift = hn::Set(d, shift);
   const auto vscale = hn::Set(d, scale);
@@ -120,8 +120,8 @@ HWY_NOINLINE float RowDot(const float* a, const float* b, int64_t n) {
   const DF d;
   auto acc = hn::Zero(d);
   ForVectors(d, n, [&](int64_t i, auto mask, bool full) {
-    acc = hn::MulAdd(Load(d, mask, full, a + i), Load(d, mask, full, b + i),
-                     acc);
+    acc =
+        hn::MulAdd(Load(d, mask, full, a + i), Load(d, mask, full, b + i), acc);
   });
   return hn::GetLane(hn::SumOfLanes(d, acc));
 }
@@ -132,17 +132,16 @@ HWY_NOINLINE float SumSqDev(const float* x, int64_t n, float mean) {
   const auto vm = hn::Set(d, mean);
   auto acc = hn::Zero(d);
   ForVectors(d, n, [&](int64_t i, auto mask, bool full) {
-    const auto dev = hn::IfThenElseZero(
-        mask, hn::Sub(Load(d, mask, full, x + i), vm));
+    const auto dev =
+        hn::IfThenElseZero(mask, hn::Sub(Load(d, mask, full, x + i), vm));
     acc = hn::MulAdd(dev, dev, acc);
   });
   return hn::GetLane(hn::SumOfLanes(d, acc));
 }
 
 // y = (x - mean) * rstd [* w] [+ b]
-HWY_NOINLINE void NormalizeRow(const float* x, float* y, int64_t n,
-                               float mean, float rstd, const float* w,
-                               const float* b) {
+HWY_NOINLINE void NormalizeRow(const float* x, float* y, int64_t n, float mean,
+                               float rstd, const float* w, const float* b) {
   const DF d;
   const auto vscale = hn::Set(d, rstd);
   const auto vshift = hn::Set(d, -mean * rstd);
@@ -155,8 +154,8 @@ HWY_NOINLINE void NormalizeRow(const float* x, float* y, int64_t n,
 }
 
 // out = y * (g - dot)
-HWY_NOINLINE void SoftmaxBackwardRow(const float* g, const float* y,
-                                     float* out, int64_t n, float dot) {
+HWY_NOINLINE void SoftmaxBackwardRow(const float* g, const float* y, float* out,
+                                     int64_t n, float dot) {
   const DF d;
   const auto vdot = hn::Set(d, dot);
   ForVectors(d, n, [&](int64_t i, auto mask, bool full) {

@@ -48,7 +48,7 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// --- Row primitives -----------------------------------------------------------
+// --- Row primitives ----------------------------------------------------------
 // Rows<T>: the same operations for float (SIMD) and double (scalar).
 
 template <typename T>
@@ -97,8 +97,8 @@ struct Rows<double> {
     for (int64_t i = 0; i < n; ++i) m = std::max(m, x[i]);
     return m;
   }
-  static double ExpStoreSum(const double* x, double* y, int64_t n,
-                            double shift, double scale) {
+  static double ExpStoreSum(const double* x, double* y, int64_t n, double shift,
+                            double scale) {
     double sum = 0;
     for (int64_t i = 0; i < n; ++i) {
       const double e = std::exp(x[i] - shift);
@@ -139,8 +139,8 @@ struct Rows<double> {
                               int64_t n, double dot) {
     for (int64_t i = 0; i < n; ++i) out[i] = y[i] * (g[i] - dot);
   }
-  static void LogSoftmaxBackward(const double* g, const double* y,
-                                 double* out, int64_t n, double sum) {
+  static void LogSoftmaxBackward(const double* g, const double* y, double* out,
+                                 int64_t n, double sum) {
     for (int64_t i = 0; i < n; ++i) out[i] = g[i] - std::exp(y[i]) * sum;
   }
 };
@@ -168,7 +168,7 @@ void SumPartials(const std::vector<Acc>& partial, int64_t blocks, int64_t n,
   }
 }
 
-// --- Softmax ----------------------------------------------------------------------
+// --- Softmax -----------------------------------------------------------------
 
 template <typename T>
 void SoftmaxRow(const T* x, T* y, int64_t n, bool log) {
@@ -211,8 +211,7 @@ void SoftmaxForward(const SoftmaxPlan& p) {
   }
   // Softmax along a non-last dim: vectorize across the inner columns.
   const int64_t inner = p.inner;
-  ParallelFor(0, p.outer * inner, RowGrain(n * 8), [&](int64_t lo,
-                                                       int64_t hi) {
+  ParallelFor(0, p.outer * inner, RowGrain(n * 8), [&](int64_t lo, int64_t hi) {
     std::vector<T> max(inner), sum(inner);
     ForColumnSegments(inner, lo, hi, [&](int64_t o, int64_t s0, int64_t s1) {
       const T* x = in + o * n * inner;
@@ -235,8 +234,7 @@ void SoftmaxForward(const SoftmaxPlan& p) {
       for (int64_t c = 0; c < n; ++c) {
         for (int64_t s = s0; s < s1; ++s) {
           T& v = y[c * inner + s];
-          v = p.log ? x[c * inner + s] - max[s] - std::log(sum[s])
-                    : v / sum[s];
+          v = p.log ? x[c * inner + s] - max[s] - std::log(sum[s]) : v / sum[s];
         }
       }
     });
@@ -266,8 +264,7 @@ void SoftmaxBackward(const SoftmaxPlan& p) {
     return;
   }
   const int64_t inner = p.inner;
-  ParallelFor(0, p.outer * inner, RowGrain(n * 4), [&](int64_t lo,
-                                                       int64_t hi) {
+  ParallelFor(0, p.outer * inner, RowGrain(n * 4), [&](int64_t lo, int64_t hi) {
     std::vector<T> acc(inner);
     ForColumnSegments(inner, lo, hi, [&](int64_t o, int64_t s0, int64_t s1) {
       const int64_t base = o * n * inner;
@@ -281,15 +278,15 @@ void SoftmaxBackward(const SoftmaxPlan& p) {
       for (int64_t c = 0; c < n; ++c) {
         for (int64_t s = s0; s < s1; ++s) {
           const int64_t i = base + c * inner + s;
-          out[i] = p.log ? g[i] - std::exp(y[i]) * acc[s]
-                         : y[i] * (g[i] - acc[s]);
+          out[i] =
+              p.log ? g[i] - std::exp(y[i]) * acc[s] : y[i] * (g[i] - acc[s]);
         }
       }
     });
   });
 }
 
-// --- Layer norm -------------------------------------------------------------------
+// --- Layer norm --------------------------------------------------------------
 
 template <typename T>
 void LayerNormForward(const LayerNormPlan& p) {
@@ -368,7 +365,7 @@ void LayerNormBackward(const LayerNormPlan& p) {
   }
 }
 
-// --- Batch norm -------------------------------------------------------------------
+// --- Batch norm --------------------------------------------------------------
 
 // Per channel c of [N, C, HW]: fn(c) in parallel over channels.
 template <typename Fn>
@@ -413,8 +410,8 @@ void BatchNormForward(const ChannelNormPlan& p) {
       }
       if (rv != nullptr) {
         const double unbiased = sq / static_cast<double>(count - 1);
-        rv[c] = static_cast<T>((1 - p.momentum) * rv[c] +
-                               p.momentum * unbiased);
+        rv[c] =
+            static_cast<T>((1 - p.momentum) * rv[c] + p.momentum * unbiased);
       }
     } else {
       mean = rm[c];
@@ -444,10 +441,9 @@ void BatchNormBackward(const ChannelNormPlan& p) {
       invstd = static_cast<const T*>(p.invstd)[c];
     } else {
       mean = static_cast<const T*>(p.running_mean)[c];
-      invstd = 1 / std::sqrt(
-                       static_cast<double>(
-                           static_cast<const T*>(p.running_var)[c]) +
-                       p.eps);
+      invstd = 1 / std::sqrt(static_cast<double>(
+                                 static_cast<const T*>(p.running_var)[c]) +
+                             p.eps);
     }
     double sum_dy = 0, sum_dy_xhat = 0;
     for (int64_t i = 0; i < p.n; ++i) {
@@ -480,7 +476,7 @@ void BatchNormBackward(const ChannelNormPlan& p) {
   });
 }
 
-// --- Group norm -------------------------------------------------------------------
+// --- Group norm --------------------------------------------------------------
 
 template <typename T>
 void GroupNormForward(const ChannelNormPlan& p) {
@@ -490,25 +486,26 @@ void GroupNormForward(const ChannelNormPlan& p) {
   T* y = static_cast<T*>(p.output);
   const int64_t d = p.c / p.groups, hw = p.hw, len = d * hw;
   using R = Rows<T>;
-  ParallelFor(0, p.n * p.groups, RowGrain(len * 3), [&](int64_t lo,
-                                                        int64_t hi) {
-    for (int64_t ng = lo; ng < hi; ++ng) {
-      const T* xg = x + ng * len;
-      const T m = R::Sum(xg, len) / static_cast<T>(len);
-      const T var = R::SumSqDev(xg, len, m) / static_cast<T>(len);
-      const T rs = 1 / std::sqrt(std::max(var, T(0)) + static_cast<T>(p.eps));
-      static_cast<T*>(p.mean)[ng] = m;
-      static_cast<T*>(p.invstd)[ng] = rs;
-      const int64_t c0 = (ng % p.groups) * d;
-      for (int64_t k = 0; k < d; ++k) {
-        const T scale = rs * (w != nullptr ? w[c0 + k] : T(1));
-        const T shift = (b != nullptr ? b[c0 + k] : T(0)) - m * scale;
-        const T* xr = xg + k * hw;
-        T* yr = y + ng * len + k * hw;
-        for (int64_t j = 0; j < hw; ++j) yr[j] = xr[j] * scale + shift;
-      }
-    }
-  });
+  ParallelFor(
+      0, p.n * p.groups, RowGrain(len * 3), [&](int64_t lo, int64_t hi) {
+        for (int64_t ng = lo; ng < hi; ++ng) {
+          const T* xg = x + ng * len;
+          const T m = R::Sum(xg, len) / static_cast<T>(len);
+          const T var = R::SumSqDev(xg, len, m) / static_cast<T>(len);
+          const T rs =
+              1 / std::sqrt(std::max(var, T(0)) + static_cast<T>(p.eps));
+          static_cast<T*>(p.mean)[ng] = m;
+          static_cast<T*>(p.invstd)[ng] = rs;
+          const int64_t c0 = (ng % p.groups) * d;
+          for (int64_t k = 0; k < d; ++k) {
+            const T scale = rs * (w != nullptr ? w[c0 + k] : T(1));
+            const T shift = (b != nullptr ? b[c0 + k] : T(0)) - m * scale;
+            const T* xr = xg + k * hw;
+            T* yr = y + ng * len + k * hw;
+            for (int64_t j = 0; j < hw; ++j) yr[j] = xr[j] * scale + shift;
+          }
+        }
+      });
 }
 
 template <typename T>
@@ -522,39 +519,42 @@ void GroupNormBackward(const ChannelNormPlan& p) {
   const int64_t groups = p.groups, d = p.c / groups, hw = p.hw;
   // ds[n, c] = sum dy * x, db[n, c] = sum dy over the spatial dims.
   std::vector<double> ds(p.n * p.c), db(p.n * p.c);
-  ParallelFor(0, p.n * groups, RowGrain(d * hw * 4), [&](int64_t lo,
-                                                         int64_t hi) {
-    for (int64_t ng = lo; ng < hi; ++ng) {
-      const int64_t c0 = (ng % groups) * d, n = ng / groups;
-      double sum1 = 0, sum2 = 0;
-      for (int64_t k = 0; k < d; ++k) {
-        const int64_t off = (n * p.c + c0 + k) * hw;
-        double s = 0, t = 0;
-        for (int64_t j = 0; j < hw; ++j) {
-          s += static_cast<double>(dy[off + j]) * x[off + j];
-          t += dy[off + j];
+  ParallelFor(
+      0, p.n * groups, RowGrain(d * hw * 4), [&](int64_t lo, int64_t hi) {
+        for (int64_t ng = lo; ng < hi; ++ng) {
+          const int64_t c0 = (ng % groups) * d, n = ng / groups;
+          double sum1 = 0, sum2 = 0;
+          for (int64_t k = 0; k < d; ++k) {
+            const int64_t off = (n * p.c + c0 + k) * hw;
+            double s = 0, t = 0;
+            for (int64_t j = 0; j < hw; ++j) {
+              s += static_cast<double>(dy[off + j]) * x[off + j];
+              t += dy[off + j];
+            }
+            ds[n * p.c + c0 + k] = s;
+            db[n * p.c + c0 + k] = t;
+            const double wc =
+                w != nullptr ? static_cast<double>(w[c0 + k]) : 1.0;
+            sum1 += s * wc;
+            sum2 += t * wc;
+          }
+          if (dx == nullptr) continue;
+          const double mu = mean[ng], rs = rstd[ng];
+          const double scale = 1.0 / static_cast<double>(d * hw);
+          const double c2 = (sum2 * mu - sum1) * rs * rs * rs * scale;
+          const double c3 = -c2 * mu - sum2 * rs * scale;
+          for (int64_t k = 0; k < d; ++k) {
+            const int64_t off = (n * p.c + c0 + k) * hw;
+            const double wc =
+                w != nullptr ? static_cast<double>(w[c0 + k]) : 1.0;
+            const double a = rs * wc;
+            for (int64_t j = 0; j < hw; ++j) {
+              dx[off + j] =
+                  static_cast<T>(a * dy[off + j] + c2 * x[off + j] + c3);
+            }
+          }
         }
-        ds[n * p.c + c0 + k] = s;
-        db[n * p.c + c0 + k] = t;
-        const double wc = w != nullptr ? static_cast<double>(w[c0 + k]) : 1.0;
-        sum1 += s * wc;
-        sum2 += t * wc;
-      }
-      if (dx == nullptr) continue;
-      const double mu = mean[ng], rs = rstd[ng];
-      const double scale = 1.0 / static_cast<double>(d * hw);
-      const double c2 = (sum2 * mu - sum1) * rs * rs * rs * scale;
-      const double c3 = -c2 * mu - sum2 * rs * scale;
-      for (int64_t k = 0; k < d; ++k) {
-        const int64_t off = (n * p.c + c0 + k) * hw;
-        const double wc = w != nullptr ? static_cast<double>(w[c0 + k]) : 1.0;
-        const double a = rs * wc;
-        for (int64_t j = 0; j < hw; ++j) {
-          dx[off + j] = static_cast<T>(a * dy[off + j] + c2 * x[off + j] + c3);
-        }
-      }
-    }
-  });
+      });
   for (int64_t c = 0; c < p.c; ++c) {
     const int64_t g = c / d;
     double gw = 0, gb = 0;
@@ -568,7 +568,7 @@ void GroupNormBackward(const ChannelNormPlan& p) {
   }
 }
 
-// --- Classification losses ----------------------------------------------------------
+// --- Classification losses ---------------------------------------------------
 
 // One element (sample n, position s) of a [n, c, inner] class loss: the
 // class values are x[0], x[stride], ..., x[(c - 1) * stride].
@@ -589,7 +589,8 @@ struct ClassRow {
   Stats SoftmaxStats() const {
     if (stride == 1) {
       const T m = Rows<T>::Max(x, c);
-      return {m, static_cast<double>(Rows<T>::ExpStoreSum(x, nullptr, c, m, 1))};
+      return {m,
+              static_cast<double>(Rows<T>::ExpStoreSum(x, nullptr, c, m, 1))};
     }
     T m = T(-kInf);
     for (int64_t k = 0; k < c; ++k) m = std::max(m, (*this)[k]);
@@ -695,7 +696,7 @@ void ClassLossBackward(const ClassLossPlan& p) {
   const double eps = p.label_smoothing;
   double w_sum = 0;  // sum_c w_c (C without weights)
   for (int64_t k = 0; k < p.c; ++k) w_sum += w != nullptr ? w[k] : T(1);
-  double norm = 1;   // kMean: 1 / denominator
+  double norm = 1;  // kMean: 1 / denominator
   if (p.reduction == Reduction::kMean) {
     double d = 0;
     if (p.target_prob != nullptr) {
@@ -714,8 +715,7 @@ void ClassLossBackward(const ClassLossPlan& p) {
     for (int64_t e = lo; e < hi; ++e) {
       const ClassRow<T> row = RowOf(p, static_cast<const T*>(p.input), e);
       T* g_row = gi + (e / p.inner) * p.c * p.inner + e % p.inner;
-      const double g =
-          (p.reduction == Reduction::kNone ? go[e] : go[0]) * norm;
+      const double g = (p.reduction == Reduction::kNone ? go[e] : go[0]) * norm;
       double a_sum;
       int64_t t = -1;
       if (p.target_prob != nullptr) {
@@ -723,7 +723,8 @@ void ClassLossBackward(const ClassLossPlan& p) {
             RowOf(p, static_cast<const T*>(p.target_prob), e);
         a_sum = 0;
         for (int64_t k = 0; k < p.c; ++k) {
-          coef[k] = (w != nullptr ? w[k] : T(1)) * (tr[k] * (1 - eps) + eps / p.c);
+          coef[k] =
+              (w != nullptr ? w[k] : T(1)) * (tr[k] * (1 - eps) + eps / p.c);
           a_sum += coef[k];
         }
       } else {
@@ -768,7 +769,7 @@ void ClassLossBackward(const ClassLossPlan& p) {
   });
 }
 
-// --- Pointwise losses -------------------------------------------------------------
+// --- Pointwise losses --------------------------------------------------------
 
 template <typename T>
 double PointwiseLossValue(const PointwiseLossPlan& p, int64_t i) {
@@ -878,7 +879,7 @@ void PointwiseLossBackward(const PointwiseLossPlan& p) {
               });
 }
 
-// --- Attention -------------------------------------------------------------------
+// --- Attention ---------------------------------------------------------------
 
 // C = alpha * op(A) op(B) + beta * C, row-major.
 void Gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
@@ -1027,7 +1028,7 @@ void AttentionBackward(const AttentionPlan& p) {
   });
 }
 
-// --- Registration -------------------------------------------------------------------
+// --- Registration ------------------------------------------------------------
 
 template <typename Plan>
 void RegisterFloating(const char* op, void (*f32)(const Plan&),
