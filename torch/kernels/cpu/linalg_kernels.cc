@@ -23,11 +23,11 @@
 //      runs on 1 BLAS thread: the pool already occupies every core, and
 //      nested threading would oversubscribe them.
 // OpenBLAS 0.3.21 has only a process-wide setting
-// (openblas_set_num_threads); there is no per-call count. We cache the last
-// value set (g_blas_threads) and call openblas_set_num_threads only when a
-// call needs another value: rule 1 sets GetNumThreads() before a top-level
-// call, rule 2 sets 1 before a nested one (every nested caller wants 1, so
-// concurrent nested callers agree). Batched products choose between the two
+// (openblas_set_num_threads); there is no per-call count. Before each call
+// we read the current value (openblas_get_num_threads, a load) and set it
+// only when the call needs another: rule 1 sets GetNumThreads() before a
+// top-level call, rule 2 sets 1 before a nested one (every nested caller
+// wants 1, so concurrent nested callers agree). Batched products choose between the two
 // forms: many small matrices -> ParallelFor over the batch with 1-thread
 // BLAS; few large ones -> a serial loop with multi-threaded BLAS.
 // OpenBLAS itself runs small products (m*n*k < 262144) on one thread
@@ -37,13 +37,15 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <atomic>
 #include <climits>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <string>
 #include <type_traits>
 #include <vector>
 
+#include "torch/core/cpu_features.h"
 #include "torch/core/dispatch.h"
 #include "torch/core/linalg_ops.h"
 #include "torch/core/parallel.h"
@@ -101,13 +103,41 @@ void ScaleC(T* c, int64_t ldc, int64_t m, int64_t n, S beta) {
 
 // --- BLAS (float32, float64) -------------------------------------------------
 
-std::atomic<int> g_blas_threads{0};
+// Note [OpenBLAS core type]
+// OpenBLAS picks its kernels at load time from the CPU model (DYNAMIC_ARCH).
+// Debian's 0.3.21 does not know CPUs newer than it (this project's machines,
+// Intel family 6 model 207, among them) and falls back to its "Prescott"
+// (SSE3) kernels: about 30 GFLOP/s of sgemm where the SkylakeX kernels reach
+// about 170 per core. The choice is made before any of tch's code runs and
+// cannot be changed afterwards, only by the environment variable
+// OPENBLAS_CORETYPE (SkylakeX for AVX-512, Haswell for AVX2) read at load
+// time. So tch says so, once, on standard error at the first BLAS call; the
+// same applies to libtorch and numpy, which load the same OpenBLAS.
+void WarnIfBlasCoreIsGeneric() {
+  static const bool warned = [] {
+    const std::string core = openblas_get_corename();
+    const CpuFeatures& cpu = GetCpuFeatures();
+    const bool generic = core == "Prescott" || core == "Core2" ||
+                         core == "Nehalem" || core == "Sandybridge";
+    if (!generic || !(cpu.avx2 && cpu.fma)) return false;
+    const char* better =
+        cpu.avx512f && cpu.avx512bw && cpu.avx512vl ? "SkylakeX" : "Haswell";
+    std::fprintf(stderr,
+                 "tch: warning: OpenBLAS chose its '%s' kernels for this CPU "
+                 "(it does not recognize the model), making float32/float64 "
+                 "matmul several times slower; set OPENBLAS_CORETYPE=%s in "
+                 "the environment (see Note [OpenBLAS core type]).\n",
+                 core.c_str(), better);
+    return true;
+  }();
+  (void)warned;
+}
 
+// Asks OpenBLAS for its current count rather than caching ours: another
+// library in the process (libtorch, numpy) may have changed it.
 void SetBlasThreads(int n) {
-  if (g_blas_threads.load(std::memory_order_relaxed) != n) {
-    openblas_set_num_threads(n);
-    g_blas_threads.store(n, std::memory_order_relaxed);
-  }
+  WarnIfBlasCoreIsGeneric();
+  if (openblas_get_num_threads() != n) openblas_set_num_threads(n);
 }
 
 // How one operand matrix (rows x cols, strides rs, cs) reaches BLAS

@@ -1,0 +1,276 @@
+// tch against libtorch 1.13, side by side in one process: the same ops on
+// the same shapes and inputs, timed alternately, printed as one table (tch
+// time, libtorch time, their ratio, GFLOP/s, and the largest difference
+// between the two results). Built and run by benchmarks/compare.sh; see
+// benchmarks/README.md. This file is the libtorch half and main(); tch's
+// half is compare_tch.cc (they never share a translation unit, because both
+// frameworks have headers under torch/).
+//
+// Usage: compare_libtorch [--threads=1,2] [--filter=SUBSTRING]
+//                         [--budget=SECONDS_PER_ROW]
+//
+// Threads: for T threads, tch runs with SetNumThreads(T) (its BLAS follows,
+// Note [BLAS threads]); libtorch with torch::set_num_threads(T) and
+// openblas_set_num_threads(T) (libtorch 1.13 does not set OpenBLAS's count
+// itself; OPENBLAS_NUM_THREADS would do the same from the environment).
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "compare_cases.h"
+
+extern "C" void openblas_set_num_threads(int num_threads);
+
+namespace compare {
+namespace {
+
+// --- The table of cases ------------------------------------------------------
+// Ops: "linear" x[n, in], w[out, in], b[out] -> addmm(b, x, w^T) (what
+// nn.Linear runs); "mm", "addmm", "bmm", "matmul" as in torch; "bmm_nt"
+// a[b, n, k], c[b, m, k] -> bmm(a, c^T) (attention scores q @ k^T).
+std::vector<Case> Cases() {
+  std::vector<Case> cases;
+  auto linear = [&](const std::string& group, int64_t n, int64_t in,
+                    int64_t out) {
+    cases.push_back({group, "linear", {{n, in}, {out, in}, {out}}, "float32",
+                     2.0 * n * in * out});
+  };
+  // MLP, batch 128: 784 -> 256 -> 128 -> 10.
+  linear("mlp", 128, 784, 256);
+  linear("mlp", 128, 256, 128);
+  linear("mlp", 128, 128, 10);
+  // Small transformer: batch 128, seq 64, d_model 128, 4 heads of 32.
+  const int64_t bt = 128 * 64, bh = 128 * 4, t = 64, dh = 32;
+  linear("transformer", bt, 128, 384);  // qkv projection
+  cases.push_back({"transformer", "bmm_nt", {{bh, t, dh}, {bh, t, dh}}, "float32",
+                   2.0 * bh * t * t * dh});  // scores = q @ k^T
+  cases.push_back({"transformer", "bmm", {{bh, t, dh}, {bh, dh, t}}, "float32",
+                   2.0 * bh * t * t * dh});  // [B*h, T, 32] x [B*h, 32, T]
+  cases.push_back({"transformer", "bmm", {{bh, t, t}, {bh, t, dh}}, "float32",
+                   2.0 * bh * t * t * dh});  // attn @ v
+  linear("transformer", bt, 128, 128);  // output projection
+  linear("transformer", bt, 128, 512);  // feed-forward up
+  linear("transformer", bt, 512, 128);  // feed-forward down
+  cases.push_back({"transformer", "matmul", {{128, t, 128}, {128, 384}},
+                   "float32", 2.0 * bt * 128 * 384});  // 3-D @ 2-D, folded
+  // Square GEMMs.
+  for (int64_t n : {256, 512, 1024, 2048}) {
+    cases.push_back({"gemm", "mm", {{n, n}, {n, n}}, "float32", 2.0 * n * n * n});
+  }
+  cases.push_back({"gemm", "mm", {{512, 512}, {512, 512}}, "float64",
+                   2.0 * 512 * 512 * 512});
+  cases.push_back({"gemm", "mm", {{512, 512}, {512, 512}}, "bfloat16",
+                   2.0 * 512 * 512 * 512});
+  cases.push_back({"gemm", "mm", {{256, 256}, {256, 256}}, "int64",
+                   2.0 * 256 * 256 * 256});
+  return cases;
+}
+
+// --- libtorch's half ---------------------------------------------------------
+
+torch::Dtype TorchDType(const std::string& name) {
+  if (name == "float32") return torch::kFloat32;
+  if (name == "float64") return torch::kFloat64;
+  if (name == "float16") return torch::kFloat16;
+  if (name == "bfloat16") return torch::kBFloat16;
+  if (name == "int64") return torch::kInt64;
+  if (name == "int32") return torch::kInt32;
+  if (name == "uint8") return torch::kUInt8;
+  throw std::runtime_error("libtorch: unknown dtype " + name);
+}
+
+torch::Tensor Make(const std::vector<int64_t>& shape, int seed,
+                   torch::Dtype dtype) {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  std::vector<float> v = Values(seed, n);
+  return torch::from_blob(v.data(), shape, torch::kFloat32).clone().to(dtype);
+}
+
+Runner MakeTorchRunner(const Case& c) {
+  torch::NoGradGuard no_grad;
+  const torch::Dtype dtype = TorchDType(c.dtype);
+  std::vector<torch::Tensor> in;
+  for (size_t i = 0; i < c.shapes.size(); ++i) {
+    in.push_back(Make(c.shapes[i], static_cast<int>(i), dtype));
+  }
+  auto out = std::make_shared<torch::Tensor>();
+  std::function<torch::Tensor()> fn;
+  if (c.op == "mm") {
+    fn = [in] { return torch::mm(in[0], in[1]); };
+  } else if (c.op == "linear") {
+    fn = [in] { return torch::addmm(in[2], in[0], in[1].t()); };
+  } else if (c.op == "addmm") {
+    fn = [in] { return torch::addmm(in[0], in[1], in[2]); };
+  } else if (c.op == "bmm") {
+    fn = [in] { return torch::bmm(in[0], in[1]); };
+  } else if (c.op == "bmm_nt") {
+    fn = [in] { return torch::bmm(in[0], in[1].transpose(1, 2)); };
+  } else if (c.op == "matmul") {
+    fn = [in] { return torch::matmul(in[0], in[1]); };
+  } else {
+    throw std::runtime_error("libtorch: unknown comparison op '" + c.op + "'");
+  }
+  Runner r;
+  r.run = [fn, out] {
+    torch::NoGradGuard guard;
+    *out = fn();
+  };
+  r.result = [out] {
+    torch::Tensor f = out->to(torch::kFloat32).contiguous();
+    return std::vector<float>(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+  };
+  return r;
+}
+
+// --- Timing --------------------------------------------------------------------
+
+double Now() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Seconds per call of `run`, timed over `calls` consecutive calls.
+double TimeCalls(const std::function<void()>& run, int calls) {
+  const double t0 = Now();
+  for (int i = 0; i < calls; ++i) run();
+  return (Now() - t0) / calls;
+}
+
+struct Timing {
+  double best = 0, median = 0;
+};
+
+Timing Summarize(std::vector<double> t) {
+  std::sort(t.begin(), t.end());
+  return {t.front(), t[t.size() / 2]};
+}
+
+std::string ShapesText(const Case& c) {
+  std::string s;
+  for (const auto& shape : c.shapes) {
+    if (!s.empty()) s += ",";
+    for (size_t i = 0; i < shape.size(); ++i) {
+      s += (i ? "x" : "") + std::to_string(shape[i]);
+    }
+  }
+  return s;
+}
+
+// Largest |tch - libtorch| relative to the largest |libtorch| element.
+double RelativeDifference(const std::vector<float>& a,
+                          const std::vector<float>& b) {
+  if (a.size() != b.size()) return INFINITY;
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff = std::max(diff, std::fabs(double(a[i]) - double(b[i])));
+    scale = std::max(scale, std::fabs(double(b[i])));
+  }
+  return scale > 0 ? diff / scale : diff;
+}
+
+void SetTorchThreads(int threads) {
+  torch::set_num_threads(threads);
+  openblas_set_num_threads(threads);
+}
+
+void RunRow(const Case& c, int threads, double budget) {
+  Runner tch_runner = MakeTchRunner(c);
+  Runner torch_runner = MakeTorchRunner(c);
+  auto tch_run = [&] { tch_runner.run(); };
+  auto torch_run = [&] {
+    SetTorchThreads(threads);  // tch may have changed OpenBLAS's count
+    torch_runner.run();
+  };
+  SetTchThreads(threads);
+  // Warm up both, then pick a call count that makes a sample >= ~2 ms.
+  for (int i = 0; i < 2; ++i) {
+    tch_run();
+    torch_run();
+  }
+  const double one = std::max(TimeCalls(tch_run, 1), TimeCalls(torch_run, 1));
+  const int calls = std::max(1, static_cast<int>(2e-3 / std::max(one, 1e-7)));
+  std::vector<double> t_tch, t_torch;
+  const double start = Now();
+  // Alternate the two so that load from elsewhere hits both alike.
+  while ((Now() - start < budget && t_tch.size() < 200) || t_tch.size() < 5) {
+    t_tch.push_back(TimeCalls(tch_run, calls));
+    t_torch.push_back(TimeCalls(torch_run, calls));
+  }
+  const Timing a = Summarize(t_tch), b = Summarize(t_torch);
+  const double diff = RelativeDifference(tch_runner.result(), torch_runner.result());
+  char line[512];
+  std::snprintf(line, sizeof(line),
+                "| %-11s | %-7s %-22s | %-8s | %d | %9.3f | %9.3f | %5.2f | "
+                "%7.1f | %7.1f | %7.1e |",
+                c.group.c_str(), c.op.c_str(), ShapesText(c).c_str(),
+                c.dtype.c_str(), threads, a.best * 1e3, b.best * 1e3,
+                a.best / b.best, c.flops / a.best / 1e9,
+                c.flops / b.best / 1e9, diff);
+  std::printf("%s\n", line);
+  std::fflush(stdout);
+}
+
+}  // namespace
+}  // namespace compare
+
+int main(int argc, char** argv) {
+  std::vector<int> threads = {1, 2};
+  std::string filter;
+  double budget = 0.5;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--threads=", 0) == 0) {
+      threads.clear();
+      std::string list = arg.substr(10);
+      size_t pos = 0;
+      while (pos <= list.size()) {
+        const size_t comma = list.find(',', pos);
+        threads.push_back(std::atoi(list.substr(pos, comma - pos).c_str()));
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+      }
+    } else if (arg.rfind("--filter=", 0) == 0) {
+      filter = arg.substr(9);
+    } else if (arg.rfind("--budget=", 0) == 0) {
+      budget = std::atof(arg.substr(9).c_str());
+    } else {
+      std::fprintf(stderr,
+                   "usage: %s [--threads=1,2] [--filter=SUBSTRING] "
+                   "[--budget=SECONDS]\n",
+                   argv[0]);
+      return 2;
+    }
+  }
+  std::printf(
+      "Times are the best of alternating samples (ms per call); ratio = tch / "
+      "libtorch (< 1: tch faster); rel diff = max |tch - libtorch| / max "
+      "|libtorch|.\n\n");
+  std::printf(
+      "| group       | op and input shapes            | dtype    | T |  tch ms "
+      "  | libtorch ms | ratio | tch GF/s | lt GF/s | rel diff |\n");
+  std::printf(
+      "|-------------|--------------------------------|----------|---|-------"
+      "----|-----------|-------|---------|---------|----------|\n");
+  try {
+    for (const compare::Case& c : compare::Cases()) {
+      const std::string label =
+          c.group + " " + c.op + " " + compare::ShapesText(c) + " " + c.dtype;
+      if (!filter.empty() && label.find(filter) == std::string::npos) continue;
+      for (int t : threads) compare::RunRow(c, t, budget);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "compare_libtorch: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
