@@ -1,6 +1,8 @@
 // Throughput of hot float32 pointwise ops, out of place (the result is
-// allocated each call, as torch.add(a, b) does), in GB/s of operand traffic:
-// binary ops move 3 x 4 bytes per element, unary ops 2 x 4.
+// allocated each call, as torch.add(a, b) does), in GB/s (10^9 bytes) of
+// operand traffic: binary ops move 3 x 4 bytes per element, unary ops 2 x 4.
+// "GBps" is over wall time; on a loaded machine the CPU column (the calling
+// thread's time) is the steadier measure with TCH_NUM_THREADS=1.
 //
 //   bazel run //torch/kernels/cpu:pointwise_bench -- --benchmark_min_time=0.5
 //
@@ -16,6 +18,14 @@
 namespace tch {
 namespace {
 
+void Report(benchmark::State& state, int64_t bytes_per_call) {
+  const double bytes = static_cast<double>(state.iterations()) *
+                       static_cast<double>(bytes_per_call);
+  state.counters["GBps"] = benchmark::Counter(bytes / 1e9,
+                                              benchmark::Counter::kIsRate);
+  state.counters["threads"] = GetNumThreads();
+}
+
 // Values in [-5, 5): a realistic activation range (exp stays finite).
 Tensor Input(int64_t n, int64_t phase) {
   return remainder(arange(phase, n + phase, 1, DType::kFloat32), 1000) * 0.01 -
@@ -30,8 +40,7 @@ void RunUnary(benchmark::State& state, F f) {
     Tensor y = f(x);
     benchmark::DoNotOptimize(y.raw_data());
   }
-  state.SetBytesProcessed(state.iterations() * n * 2 * 4);
-  state.counters["threads"] = GetNumThreads();
+  Report(state, n * 2 * 4);
 }
 
 template <typename F>
@@ -42,8 +51,7 @@ void RunBinary(benchmark::State& state, F f) {
     Tensor y = f(a, b);
     benchmark::DoNotOptimize(y.raw_data());
   }
-  state.SetBytesProcessed(state.iterations() * n * 3 * 4);
-  state.counters["threads"] = GetNumThreads();
+  Report(state, n * 3 * 4);
 }
 
 void BM_Add(benchmark::State& s) {
@@ -69,7 +77,7 @@ void BM_ReluInPlace(benchmark::State& state) {
     relu_(x);
     benchmark::DoNotOptimize(x.raw_data());
   }
-  state.SetBytesProcessed(state.iterations() * n * 2 * 4);
+  Report(state, n * 2 * 4);
 }
 void BM_MulInPlace(benchmark::State& state) {
   const int64_t n = state.range(0);
@@ -79,7 +87,7 @@ void BM_MulInPlace(benchmark::State& state) {
     x.mul_(y);
     benchmark::DoNotOptimize(x.raw_data());
   }
-  state.SetBytesProcessed(state.iterations() * n * 3 * 4);
+  Report(state, n * 3 * 4);
 }
 
 #define TCH_SIZES ->Arg(1 << 20)->Arg(1 << 24)->UseRealTime()->Unit(benchmark::kMicrosecond)

@@ -94,7 +94,9 @@ HWY_INLINE V ErfF(D d, V x) {
   r = hn::MulAdd(r, t, hn::Set(d, 1.421413741f));
   r = hn::MulAdd(r, t, hn::Set(d, -0.284496736f));
   r = hn::MulAdd(r, t, hn::Set(d, 0.254829592f));
-  const V e = ExpF(d, hn::Neg(hn::Mul(x, x)));
+  // exp(-x^2): the argument is <= 0, so only its lower end needs keeping
+  // in Exp's range (NaN x already makes t, and the result, NaN).
+  const V e = hn::Exp(d, hn::Max(hn::Neg(hn::Mul(x, x)), hn::Set(d, -104.0f)));
   const V y = hn::NegMulAdd(hn::Mul(r, t), e, one);
   return hn::CopySign(y, x);
 }
