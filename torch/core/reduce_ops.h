@@ -16,10 +16,14 @@
 // repeat one; an empty list reduces every dim. A 0-D input accepts dim 0 and
 // -1. With keepdim the reduced dims stay as size 1.
 //
-// Errors: IndexError for a dim out of range and for max/min/argmax/argmin
-// over an empty dim; ValueError for repeated dims, dtypes an op does not take
-// and full max/min/argmax/argmin of an empty tensor; NotImplementedError for
-// (op, device, dtype) without a kernel.
+// Errors (messages name the op, as PyTorch's do):
+//   * IndexError: a dim out of range; max/min/amax/amin/argmax/argmin over an
+//     empty dim; argmax/argmin of an empty tensor without a dim.
+//   * ValueError: a repeated dim; a dtype the op does not take (mean of
+//     integers without a floating `dtype`, var/std/norm of integers);
+//     max()/min() of an empty tensor without a dim.
+//   * NotImplementedError: argmax/argmin of bool, and (op, device, dtype)
+//     combinations without a kernel.
 //
 // Note [Reduction plan]
 // Core describes a reduction to kernels as a ReducePlan: the input viewed as
@@ -127,7 +131,8 @@ struct ValuesIndices {
 };
 
 // Largest/smallest element of the whole tensor (0-D, input dtype). NaN wins.
-// ValueError for an empty tensor ("Expected reduction dim to be specified").
+// ValueError for an empty tensor ("max(): Expected reduction dim to be
+// specified for input.numel() == 0 ...").
 Tensor max(const Tensor& x);
 Tensor min(const Tensor& x);
 

@@ -43,6 +43,7 @@ HWY_EXPORT(ColumnSumF32);
 HWY_EXPORT(MaxRunF32);
 HWY_EXPORT(MinRunF32);
 HWY_EXPORT(SumExpRunF32);
+HWY_EXPORT(FindFirstF32);
 
 namespace {
 
@@ -434,12 +435,7 @@ struct ArgReducer {
         const float* x = reinterpret_cast<const float*>(p);
         const float v = kMax ? HWY_DYNAMIC_DISPATCH(MaxRunF32)(x, n)
                              : HWY_DYNAMIC_DISPATCH(MinRunF32)(x, n);
-        int64_t i = 0;
-        if (std::isnan(v)) {
-          while (!std::isnan(x[i])) ++i;
-        } else {
-          while (x[i] != v) ++i;
-        }
+        const int64_t i = HWY_DYNAMIC_DISPATCH(FindFirstF32)(x, n, v);
         a = Combine(a, Acc{x[i], first + i});
         return;
       }

@@ -164,28 +164,50 @@ float MinRunF32(const float* x, int64_t n) {
   return ExtremeRunF32<false>(x, n);
 }
 
+// Index of the first x[i] equal to `v` (of the first NaN when v is NaN);
+// n when there is none.
+int64_t FindFirstF32(const float* x, int64_t n, float v) {
+  const hn::ScalableTag<float> d;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  const bool nan = std::isnan(v);
+  const auto vv = hn::Set(d, v);
+  int64_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    const auto x_i = hn::LoadU(d, x + i);
+    const intptr_t k = nan ? hn::FindFirstTrue(d, hn::IsNaN(x_i))
+                           : hn::FindFirstTrue(d, hn::Eq(x_i, vv));
+    if (k >= 0) return i + k;
+  }
+  for (; i < n; ++i) {
+    if (nan ? std::isnan(x[i]) : x[i] == v) return i;
+  }
+  return n;
+}
+
 // sum_i exp(x[i] - shift) for a contiguous run; `shift` is finite and no
-// x[i] exceeds it. Inputs far below the shift clamp to exp(-88) ~ 0.
+// x[i] exceeds it. Inputs far below the shift clamp to exp(-88) ~ 0 (and
+// -inf to exp(-88) too, negligible next to the max's exp(0) = 1).
 float SumExpRunF32(const float* x, int64_t n, float shift) {
   const hn::ScalableTag<float> d;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   const auto vshift = hn::Set(d, shift);
   const auto lo = hn::Set(d, -88.0f);
-  auto a0 = hn::Zero(d), a1 = hn::Zero(d);
+  auto term = [&](auto v) { return hn::Exp(d, hn::Max(hn::Sub(v, vshift), lo)); };
+  auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
   int64_t i = 0;
-  for (; i + 2 * lanes <= n; i += 2 * lanes) {
-    const auto v0 = hn::Max(hn::Sub(hn::LoadU(d, x + i), vshift), lo);
-    const auto v1 = hn::Max(hn::Sub(hn::LoadU(d, x + i + lanes), vshift), lo);
-    a0 = hn::Add(a0, hn::Exp(d, v0));
-    a1 = hn::Add(a1, hn::Exp(d, v1));
+  for (; i + 4 * lanes <= n; i += 4 * lanes) {
+    a0 = hn::Add(a0, term(hn::LoadU(d, x + i)));
+    a1 = hn::Add(a1, term(hn::LoadU(d, x + i + lanes)));
+    a2 = hn::Add(a2, term(hn::LoadU(d, x + i + 2 * lanes)));
+    a3 = hn::Add(a3, term(hn::LoadU(d, x + i + 3 * lanes)));
   }
-  for (; i + lanes <= n; i += lanes) {
-    const auto v = hn::Max(hn::Sub(hn::LoadU(d, x + i), vshift), lo);
-    a0 = hn::Add(a0, hn::Exp(d, v));
+  for (; i + lanes <= n; i += lanes) a0 = hn::Add(a0, term(hn::LoadU(d, x + i)));
+  if (i < n) {  // masked tail: lanes past the end add nothing
+    const auto m = hn::FirstN(d, static_cast<size_t>(n - i));
+    a1 = hn::Add(a1, hn::IfThenElseZero(m, term(hn::MaskedLoad(m, d, x + i))));
   }
-  float sum = hn::GetLane(hn::SumOfLanes(d, hn::Add(a0, a1)));
-  for (; i < n; ++i) sum += std::exp(x[i] - shift);
-  return sum;
+  a0 = hn::Add(hn::Add(a0, a1), hn::Add(a2, a3));
+  return hn::GetLane(hn::SumOfLanes(d, a0));
 }
 
 }  // namespace tch::cpu::HWY_NAMESPACE
