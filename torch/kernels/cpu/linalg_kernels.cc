@@ -361,6 +361,67 @@ constexpr int64_t kNc = 256;
 constexpr int64_t kKc = 256;
 constexpr int64_t kMr = 4;
 
+// c_r[0..nc) += sum_p ap[r * kc + p] * bp[p * nc + j] for r < 4: the inner
+// loop, vectorized by the compiler. The build targets baseline x86-64, so
+// the wrappers below are compiled again for AVX2 and AVX-512 and picked at
+// load time (target_clones), as Highway does for hand-written SIMD.
+template <typename U>
+[[gnu::always_inline]] inline void Rows4(U* __restrict c0, U* __restrict c1,
+                                         U* __restrict c2, U* __restrict c3,
+                                         const U* __restrict ap,
+                                         const U* __restrict bp, int64_t kc,
+                                         int64_t nc) {
+  for (int64_t p = 0; p < kc; ++p) {
+    const U* brow = bp + p * nc;
+    const U a0 = ap[p], a1 = ap[kc + p], a2 = ap[2 * kc + p],
+            a3 = ap[3 * kc + p];
+    for (int64_t j = 0; j < nc; ++j) {
+      const U bv = brow[j];
+      c0[j] = U(c0[j] + a0 * bv);
+      c1[j] = U(c1[j] + a1 * bv);
+      c2[j] = U(c2[j] + a2 * bv);
+      c3[j] = U(c3[j] + a3 * bv);
+    }
+  }
+}
+
+#if defined(__x86_64__) && !defined(TCH_SANITIZER)
+#define TCH_LINALG_CLONES \
+  [[gnu::target_clones("arch=skylake-avx512", "avx2", "default")]]
+#else
+#define TCH_LINALG_CLONES
+#endif
+
+TCH_LINALG_CLONES void Rows4U64(uint64_t* c0, uint64_t* c1, uint64_t* c2,
+                                uint64_t* c3, const uint64_t* ap,
+                                const uint64_t* bp, int64_t kc, int64_t nc) {
+  Rows4(c0, c1, c2, c3, ap, bp, kc, nc);
+}
+TCH_LINALG_CLONES void Rows4U32(uint32_t* c0, uint32_t* c1, uint32_t* c2,
+                                uint32_t* c3, const uint32_t* ap,
+                                const uint32_t* bp, int64_t kc, int64_t nc) {
+  Rows4(c0, c1, c2, c3, ap, bp, kc, nc);
+}
+TCH_LINALG_CLONES void Rows4U8(uint8_t* c0, uint8_t* c1, uint8_t* c2,
+                               uint8_t* c3, const uint8_t* ap,
+                               const uint8_t* bp, int64_t kc, int64_t nc) {
+  Rows4(c0, c1, c2, c3, ap, bp, kc, nc);
+}
+#undef TCH_LINALG_CLONES
+
+void Rows4Dispatch(uint64_t* c[4], const uint64_t* ap, const uint64_t* bp,
+                   int64_t kc, int64_t nc) {
+  Rows4U64(c[0], c[1], c[2], c[3], ap, bp, kc, nc);
+}
+void Rows4Dispatch(uint32_t* c[4], const uint32_t* ap, const uint32_t* bp,
+                   int64_t kc, int64_t nc) {
+  Rows4U32(c[0], c[1], c[2], c[3], ap, bp, kc, nc);
+}
+void Rows4Dispatch(uint8_t* c[4], const uint8_t* ap, const uint8_t* bp,
+                   int64_t kc, int64_t nc) {
+  Rows4U8(c[0], c[1], c[2], c[3], ap, bp, kc, nc);
+}
+
 // C[rows lo..hi) += alpha * A @ B in wrapping arithmetic U.
 template <typename T>
 void IntGemmRows(const GemmPlan& plan, const Matrices<T>& mat, int64_t lo,
@@ -368,8 +429,9 @@ void IntGemmRows(const GemmPlan& plan, const Matrices<T>& mat, int64_t lo,
   using U = std::make_unsigned_t<T>;
   const U alpha = static_cast<U>(plan.alpha.to<T>());
   const int64_t n = plan.n, k = plan.k;
-  panel->resize(static_cast<size_t>(kNc * kKc));
+  panel->resize(static_cast<size_t>(kNc * kKc + kMr * kKc));
   U* bp = panel->data();
+  U* ap = bp + kNc * kKc;  // kMr rows of A times alpha, kc long each
   for (int64_t jc = 0; jc < n; jc += kNc) {
     const int64_t nc = std::min(kNc, n - jc);
     for (int64_t pc = 0; pc < k; pc += kKc) {
@@ -383,41 +445,25 @@ void IntGemmRows(const GemmPlan& plan, const Matrices<T>& mat, int64_t lo,
       for (int64_t i = lo; i < hi; i += kMr) {
         const int64_t mr = std::min(kMr, hi - i);
         U* c[kMr];
-        const T* a[kMr];
         for (int64_t r = 0; r < kMr; ++r) {
           const int64_t row = i + std::min(r, mr - 1);
           c[r] = reinterpret_cast<U*>(mat.c + row * plan.c_rs + jc);
-          a[r] = mat.a + row * plan.a_rs + pc * plan.a_cs;
-        }
-        if (mr == kMr) {
+          const T* a = mat.a + row * plan.a_rs + pc * plan.a_cs;
           for (int64_t p = 0; p < kc; ++p) {
-            const U* brow = bp + p * nc;
-            const U a0 = U(alpha * U(a[0][p * plan.a_cs]));
-            const U a1 = U(alpha * U(a[1][p * plan.a_cs]));
-            const U a2 = U(alpha * U(a[2][p * plan.a_cs]));
-            const U a3 = U(alpha * U(a[3][p * plan.a_cs]));
-            U* __restrict c0 = c[0];
-            U* __restrict c1 = c[1];
-            U* __restrict c2 = c[2];
-            U* __restrict c3 = c[3];
-            for (int64_t j = 0; j < nc; ++j) {
-              const U bv = brow[j];
-              c0[j] = U(c0[j] + a0 * bv);
-              c1[j] = U(c1[j] + a1 * bv);
-              c2[j] = U(c2[j] + a2 * bv);
-              c3[j] = U(c3[j] + a3 * bv);
-            }
-          }
-        } else {
-          for (int64_t r = 0; r < mr; ++r) {
-            U* __restrict cr = c[r];
-            for (int64_t p = 0; p < kc; ++p) {
-              const U* brow = bp + p * nc;
-              const U av = U(alpha * U(a[r][p * plan.a_cs]));
-              for (int64_t j = 0; j < nc; ++j) cr[j] = U(cr[j] + av * brow[j]);
-            }
+            ap[r * kc + p] = r < mr ? U(alpha * U(a[p * plan.a_cs])) : U(0);
           }
         }
+        if (mr < kMr) {
+          for (int64_t r = 0; r < mr; ++r) {  // the last rows, one by one
+            for (int64_t p = 0; p < kc; ++p) {
+              const U av = ap[r * kc + p];
+              const U* brow = bp + p * nc;
+              for (int64_t j = 0; j < nc; ++j) c[r][j] = U(c[r][j] + av * brow[j]);
+            }
+          }
+          continue;
+        }
+        Rows4Dispatch(c, ap, bp, kc, nc);
       }
     }
   }
