@@ -43,15 +43,20 @@ HWY_INLINE void ForVectors(DF d, int64_t n, Body&& body) {
 }
 
 // Loads a vector, or for the last, partial one (`full` false) the lanes in
-// `mask` with zeros beyond: through a stack buffer, because masked loads read
-// past the row on some targets.
+// `mask` with zeros beyond. AVX2 and AVX-512 masked loads and stores never
+// touch masked-off memory; other targets go through a stack buffer, because
+// their masked loads read the whole vector.
 template <class M>
 HWY_INLINE hn::Vec<DF> Load(DF d, M mask, bool full, const float* p) {
   if (full) return hn::LoadU(d, p);
+#if HWY_TARGET <= HWY_AVX2
+  return hn::MaskedLoad(mask, d, p);
+#else
   HWY_ALIGN float buf[HWY_MAX_BYTES / sizeof(float)] = {};
   const size_t count = hn::CountTrue(d, mask);
   for (size_t j = 0; j < count; ++j) buf[j] = p[j];
   return hn::Load(d, buf);
+#endif
 }
 
 template <class M>
@@ -60,10 +65,14 @@ HWY_INLINE void Store(DF d, M mask, bool full, hn::Vec<DF> v, float* p) {
     hn::StoreU(v, d, p);
     return;
   }
+#if HWY_TARGET <= HWY_AVX2
+  hn::BlendedStore(v, mask, d, p);
+#else
   HWY_ALIGN float buf[HWY_MAX_BYTES / sizeof(float)];
   hn::Store(v, d, buf);
   const size_t count = hn::CountTrue(d, mask);
   for (size_t j = 0; j < count; ++j) p[j] = buf[j];
+#endif
 }
 
 HWY_NOINLINE float RowMax(const float* x, int64_t n) {
@@ -175,6 +184,50 @@ HWY_NOINLINE void LogSoftmaxBackwardRow(const float* g, const float* y,
     const auto e = ExpNaN(d, Load(d, mask, full, y + i));
     Store(d, mask, full, hn::NegMulAdd(e, vsum, Load(d, mask, full, g + i)),
           out + i);
+  });
+}
+
+// Layer norm backward of one row, xhat = (x - mean) * rstd, g = dy * w (w
+// may be null: ones): dx = rstd * (g - mean(g) - xhat * mean(g * xhat)).
+// Adds dy * xhat to dw and dy to db. dx, dw, db may each be null.
+HWY_NOINLINE void LayerNormBackwardRow(const float* dy, const float* x,
+                                       const float* w, float mean, float rstd,
+                                       int64_t n, float* dx, float* dw,
+                                       float* db) {
+  const DF d;
+  const auto vmean = hn::Set(d, mean);
+  const auto vrstd = hn::Set(d, rstd);
+  auto va = hn::Zero(d), vb = hn::Zero(d);
+  if (dx != nullptr) {
+    auto sa = hn::Zero(d), sb = hn::Zero(d);
+    ForVectors(d, n, [&](int64_t i, auto mask, bool full) {
+      auto g = Load(d, mask, full, dy + i);
+      if (w != nullptr) g = hn::Mul(g, Load(d, mask, full, w + i));
+      const auto xh =
+          hn::Mul(hn::Sub(Load(d, mask, full, x + i), vmean), vrstd);
+      sa = hn::Add(sa, g);
+      sb = hn::MulAdd(g, xh, sb);
+    });
+    const float inv_n = 1.0f / static_cast<float>(n);
+    va = hn::Set(d, hn::GetLane(hn::SumOfLanes(d, sa)) * inv_n);
+    vb = hn::Set(d, hn::GetLane(hn::SumOfLanes(d, sb)) * inv_n);
+  }
+  ForVectors(d, n, [&](int64_t i, auto mask, bool full) {
+    const auto gy = Load(d, mask, full, dy + i);
+    const auto xh = hn::Mul(hn::Sub(Load(d, mask, full, x + i), vmean), vrstd);
+    if (dx != nullptr) {
+      const auto g =
+          w != nullptr ? hn::Mul(gy, Load(d, mask, full, w + i)) : gy;
+      Store(d, mask, full,
+            hn::Mul(vrstd, hn::NegMulAdd(xh, vb, hn::Sub(g, va))), dx + i);
+    }
+    if (dw != nullptr) {
+      Store(d, mask, full, hn::MulAdd(gy, xh, Load(d, mask, full, dw + i)),
+            dw + i);
+    }
+    if (db != nullptr) {
+      Store(d, mask, full, hn::Add(Load(d, mask, full, db + i), gy), db + i);
+    }
   });
 }
 

@@ -43,6 +43,7 @@ HWY_EXPORT(SumSqDev);
 HWY_EXPORT(NormalizeRow);
 HWY_EXPORT(SoftmaxBackwardRow);
 HWY_EXPORT(LogSoftmaxBackwardRow);
+HWY_EXPORT(LayerNormBackwardRow);
 
 namespace {
 
@@ -87,6 +88,12 @@ struct Rows<float> {
   static void LogSoftmaxBackward(const float* g, const float* y, float* out,
                                  int64_t n, float sum) {
     HWY_DYNAMIC_DISPATCH(LogSoftmaxBackwardRow)(g, y, out, n, sum);
+  }
+  static void LayerNormBackward(const float* dy, const float* x, const float* w,
+                                float mean, float rstd, int64_t n, float* dx,
+                                float* dw, float* db) {
+    HWY_DYNAMIC_DISPATCH(LayerNormBackwardRow)
+    (dy, x, w, mean, rstd, n, dx, dw, db);
   }
 };
 
@@ -143,6 +150,27 @@ struct Rows<double> {
                                  int64_t n, double sum) {
     for (int64_t i = 0; i < n; ++i) out[i] = g[i] - std::exp(y[i]) * sum;
   }
+  static void LayerNormBackward(const double* dy, const double* x,
+                                const double* w, double mean, double rstd,
+                                int64_t n, double* dx, double* dw, double* db) {
+    double a = 0, b = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      const double g = w != nullptr ? dy[j] * w[j] : dy[j];
+      a += g;
+      b += g * (x[j] - mean) * rstd;
+    }
+    a /= static_cast<double>(n);
+    b /= static_cast<double>(n);
+    for (int64_t j = 0; j < n; ++j) {
+      const double xh = (x[j] - mean) * rstd;
+      if (dx != nullptr) {
+        const double g = w != nullptr ? dy[j] * w[j] : dy[j];
+        dx[j] = rstd * (g - a - xh * b);
+      }
+      if (dw != nullptr) dw[j] += dy[j] * xh;
+      if (db != nullptr) db[j] += dy[j];
+    }
+  }
 };
 
 // Rows per ParallelFor chunk so that a chunk holds about 32K units of work.
@@ -158,8 +186,8 @@ int64_t ReductionBlocks(int64_t rows, int64_t cost_per_row) {
 }
 
 // Sums `blocks` partial arrays of length n (row-major) into out[0..n).
-template <typename Acc, typename T>
-void SumPartials(const std::vector<Acc>& partial, int64_t blocks, int64_t n,
+template <typename Acc, typename P, typename T>
+void SumPartials(const std::vector<P>& partial, int64_t blocks, int64_t n,
                  T* out) {
   for (int64_t j = 0; j < n; ++j) {
     Acc s = 0;
@@ -320,49 +348,27 @@ void LayerNormBackward(const LayerNormPlan& p) {
   const T* rstd = static_cast<const T*>(p.rstd);
   T* dx = static_cast<T*>(p.output);
   const int64_t rows = p.rows, n = p.cols;
-  const bool params = p.grad_weight != nullptr || p.grad_bias != nullptr;
-  const int64_t blocks = params ? ReductionBlocks(rows, n) : 1;
-  std::vector<double> dw(params ? blocks * n : 0), db(dw.size());
+  // grad_weight / grad_bias: per-block partial sums over fixed row blocks.
+  const bool want_dw = p.grad_weight != nullptr;
+  const bool want_db = p.grad_bias != nullptr;
+  const int64_t blocks = ReductionBlocks(rows, n);
   const int64_t per_block = (rows + blocks - 1) / blocks;
+  std::vector<T> dw(want_dw ? blocks * n : 0), db(want_db ? blocks * n : 0);
   ParallelFor(0, blocks, 1, [&](int64_t blo, int64_t bhi) {
-    std::vector<T> dxhat(n);
     for (int64_t blk = blo; blk < bhi; ++blk) {
-      double* dwb = params ? dw.data() + blk * n : nullptr;
-      double* dbb = params ? db.data() + blk * n : nullptr;
+      T* dwb = want_dw ? dw.data() + blk * n : nullptr;
+      T* dbb = want_db ? db.data() + blk * n : nullptr;
       const int64_t r_end = std::min(rows, (blk + 1) * per_block);
       for (int64_t r = blk * per_block; r < r_end; ++r) {
-        const T* dyr = dy + r * n;
-        const T* xr = x + r * n;
-        const T m = mean[r], rs = rstd[r];
-        if (params) {
-          for (int64_t j = 0; j < n; ++j) {
-            dwb[j] += static_cast<double>(dyr[j]) * ((xr[j] - m) * rs);
-            dbb[j] += dyr[j];
-          }
-        }
-        if (dx == nullptr) continue;
-        T a = 0, bsum = 0;
-        for (int64_t j = 0; j < n; ++j) {
-          dxhat[j] = w != nullptr ? dyr[j] * w[j] : dyr[j];
-          a += dxhat[j];
-          bsum += dxhat[j] * ((xr[j] - m) * rs);
-        }
-        const T inv_n = T(1) / static_cast<T>(n);
-        a *= inv_n;
-        bsum *= inv_n;
-        T* dxr = dx + r * n;
-        for (int64_t j = 0; j < n; ++j) {
-          dxr[j] = rs * (dxhat[j] - a - (xr[j] - m) * rs * bsum);
-        }
+        Rows<T>::LayerNormBackward(dy + r * n, x + r * n, w, mean[r], rstd[r],
+                                   n, dx != nullptr ? dx + r * n : nullptr, dwb,
+                                   dbb);
       }
     }
   });
-  if (p.grad_weight != nullptr) {
-    SumPartials(dw, blocks, n, static_cast<T*>(p.grad_weight));
-  }
-  if (p.grad_bias != nullptr) {
-    SumPartials(db, blocks, n, static_cast<T*>(p.grad_bias));
-  }
+  if (want_dw)
+    SumPartials<double>(dw, blocks, n, static_cast<T*>(p.grad_weight));
+  if (want_db) SumPartials<double>(db, blocks, n, static_cast<T*>(p.grad_bias));
 }
 
 // --- Batch norm --------------------------------------------------------------
@@ -631,7 +637,7 @@ void ClassLossElement(const ClassLossPlan& p, int64_t e, double* loss,
     const double lse = row.LogSumExp(p.from_logits);
     double l = 0;
     for (int64_t k = 0; k < p.c; ++k) {
-      const double tk = t[k] * (1 - eps) + eps / p.c;
+      const double tk = t[k] * (1 - eps) + eps / static_cast<double>(p.c);
       l += (w != nullptr ? w[k] : T(1)) * tk * (lse - row[k]);
     }
     *loss = l;
@@ -693,7 +699,7 @@ void ClassLossBackward(const ClassLossPlan& p) {
   const int64_t count = p.n * p.inner;
   const T* w = static_cast<const T*>(p.weight);
   const T* go = static_cast<const T*>(p.grad_output);
-  const double eps = p.label_smoothing;
+  const double eps = p.label_smoothing, eps_c = eps / static_cast<double>(p.c);
   double w_sum = 0;  // sum_c w_c (C without weights)
   for (int64_t k = 0; k < p.c; ++k) w_sum += w != nullptr ? w[k] : T(1);
   double norm = 1;  // kMean: 1 / denominator
@@ -716,15 +722,17 @@ void ClassLossBackward(const ClassLossPlan& p) {
       const ClassRow<T> row = RowOf(p, static_cast<const T*>(p.input), e);
       T* g_row = gi + (e / p.inner) * p.c * p.inner + e % p.inner;
       const double g = (p.reduction == Reduction::kNone ? go[e] : go[0]) * norm;
-      double a_sum;
+      double a_sum, wt = 0;
       int64_t t = -1;
+      // Only class t has a coefficient (eps == 0, class-id target): the
+      // logits fast path below never reads coef, so it is not filled.
+      bool sparse = false;
       if (p.target_prob != nullptr) {
         const ClassRow<T> tr =
             RowOf(p, static_cast<const T*>(p.target_prob), e);
         a_sum = 0;
         for (int64_t k = 0; k < p.c; ++k) {
-          coef[k] =
-              (w != nullptr ? w[k] : T(1)) * (tr[k] * (1 - eps) + eps / p.c);
+          coef[k] = (w != nullptr ? w[k] : T(1)) * (tr[k] * (1 - eps) + eps_c);
           a_sum += coef[k];
         }
       } else {
@@ -733,12 +741,15 @@ void ClassLossBackward(const ClassLossPlan& p) {
           for (int64_t k = 0; k < p.c; ++k) g_row[k * p.inner] = 0;
           continue;
         }
-        const double wt = w != nullptr ? static_cast<double>(w[t]) : 1.0;
-        for (int64_t k = 0; k < p.c; ++k) {
-          coef[k] = eps / p.c * (w != nullptr ? w[k] : T(1));
+        wt = w != nullptr ? static_cast<double>(w[t]) : 1.0;
+        sparse = eps == 0 && p.from_logits && p.inner == 1;
+        if (!sparse) {
+          for (int64_t k = 0; k < p.c; ++k) {
+            coef[k] = eps_c * (w != nullptr ? static_cast<double>(w[k]) : 1.0);
+          }
+          coef[t] += (1 - eps) * wt;
         }
-        coef[t] += (1 - eps) * wt;
-        a_sum = (1 - eps) * wt + eps / p.c * w_sum;
+        a_sum = (1 - eps) * wt + eps_c * w_sum;
       }
       // logits: g * (softmax_k * a_sum - a_k); log-probs: -g * a_k.
       if (!p.from_logits) {
@@ -752,8 +763,8 @@ void ClassLossBackward(const ClassLossPlan& p) {
         // softmax_k * g * a_sum = exp(x_k - max) * (g * a_sum / sum).
         Rows<T>::ExpStoreSum(row.x, g_row, p.c, stats.max,
                              static_cast<T>(g * a_sum / stats.sum));
-        if (eps == 0 && t >= 0) {
-          g_row[t] = static_cast<T>(g_row[t] - g * coef[t]);
+        if (sparse) {
+          g_row[t] = static_cast<T>(g_row[t] - g * wt);
         } else {
           for (int64_t k = 0; k < p.c; ++k) {
             g_row[k] = static_cast<T>(g_row[k] - g * coef[k]);
