@@ -150,6 +150,46 @@ TEST(Conv2dTest, ForwardAndBackwardMatchPyTorch) {
   }
 }
 
+// float32 runs every case too (the stride-1 float32 paths differ from the
+// float64 ones: implicit im2col, see nn_kernels.cc), against the float64
+// goldens cast to float32.
+TEST(Conv2dTest, Float32PathsMatchFloat64Goldens) {
+  for (const ConvCase& c : ConvCases()) {
+    SCOPED_TRACE(c.name);
+    const DType f = DType::kFloat32;
+    const Tensor x = G(c.name + ".x").to(f), w = G(c.name + ".w").to(f);
+    const bool has_bias = Golden().count(c.name + ".b") > 0;
+    const Tensor b = has_bias ? G(c.name + ".b").to(f) : Tensor();
+    EXPECT_TRUE(TensorsClose(RunConv(c, x, w, b), G(c.name + ".y"), 1e-4, 1e-4));
+    Conv2dGrads grads = RunConvBackward(c, G(c.name + ".go").to(f), x, w,
+                                        {true, true, has_bias});
+    EXPECT_TRUE(TensorsClose(grads.grad_input, G(c.name + ".gx"), 1e-4, 1e-4));
+    EXPECT_TRUE(TensorsClose(grads.grad_weight, G(c.name + ".gw"), 1e-4, 1e-4));
+  }
+}
+
+// Inf in the input must not turn discarded columns into NaN: float32
+// (implicit im2col) and float64 (explicit im2col) agree element by element.
+TEST(Conv2dTest, NonFiniteInputBackwardMatchesExplicitPath) {
+  Tensor x = G("conv_basic.x").clone();
+  x.select(0, 1).select(0, 2).select(0, 3).select(0, 5).fill_(
+      std::numeric_limits<float>::infinity());
+  x.select(0, 0).select(0, 0).select(0, 6).select(0, 0).fill_(
+      -std::numeric_limits<float>::infinity());
+  const Tensor w = G("conv_basic.w"), go = G("conv_basic.go");
+  Conv2dGrads g32 = conv2d_backward(go, x, w, {1}, {1}, {1}, 1);
+  Conv2dGrads g64 = conv2d_backward(go.to(DType::kFloat64),
+                                    x.to(DType::kFloat64),
+                                    w.to(DType::kFloat64), {1}, {1}, {1}, 1);
+  EXPECT_TRUE(TensorsClose(g32.grad_weight, g64.grad_weight, 1e-4, 1e-4));
+  EXPECT_TRUE(TensorsClose(g32.grad_input, g64.grad_input, 1e-4, 1e-4));
+  EXPECT_TRUE(TensorsClose(conv2d(x, w, G("conv_basic.b"), {1}, {1}),
+                           conv2d(x.to(DType::kFloat64), w.to(DType::kFloat64),
+                                  G("conv_basic.b").to(DType::kFloat64), {1},
+                                  {1}),
+                           1e-4, 1e-4));
+}
+
 TEST(Conv2dTest, SingleThreadMatchesToo) {
   const int saved = GetNumThreads();
   SetNumThreads(1);
