@@ -216,7 +216,7 @@ def _tarball_impl(ctx):
         use_default_shell_env = True,  # PATH, for --version and cuobjdump
     )
     return [
-        DefaultInfo(files = depset([tarball])),
+        DefaultInfo(files = depset([tarball]), runfiles = ctx.runfiles(files = [tarball])),
         OutputGroupInfo(
             build_info = depset([build_info]),
             libraries = depset([archive, shared]),
