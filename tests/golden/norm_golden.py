@@ -138,6 +138,7 @@ layer_norm_case("f64", torch.randn(3, 2, 5, dtype=torch.float64), [5])
 layer_norm_case("bf16", torch.randn(3, 16).bfloat16(), [16])
 layer_norm_case("offset", torch.randn(3, 300) + 100.0, [300])
 layer_norm_case("empty", torch.randn(0, 4), [4])
+layer_norm_case("f16", torch.randn(2, 3, 8).half(), [8])
 
 
 # --- batch norm ---------------------------------------------------------------------
@@ -146,23 +147,29 @@ def batch_norm_case(name, x, training, affine=True, stats=True, momentum=0.1,
                     eps=1e-5):
     dtype = x.dtype
     c = x.shape[1]
-    w = torch.randn(c, dtype=dtype) if affine else None
-    b = torch.randn(c, dtype=dtype) if affine else None
-    rm = torch.randn(c, dtype=dtype) if stats else None
-    rv = (torch.rand(c, dtype=dtype) + 0.5) if stats else None
+    w = torch.randn(c).to(dtype) if affine else None
+    b = torch.randn(c).to(dtype) if affine else None
+    rm = torch.randn(c).to(dtype) if stats else None
+    rv = (torch.rand(c) + 0.5).to(dtype) if stats else None
     rm_out = rm.clone() if stats else None
     rv_out = rv.clone() if stats else None
-    xc = leaf(x)
-    wc = leaf(w) if affine else None
-    bc = leaf(b) if affine else None
+    cd = half_reference(dtype)
+    xc = leaf(x, cd)
+    wc = leaf(w, cd) if affine else None
+    bc = leaf(b, cd) if affine else None
+    rm_c = rm_out.to(cd) if stats else None
+    rv_c = rv_out.to(cd) if stats else None
     out, save_mean, save_invstd = torch.native_batch_norm(
-        xc, wc, bc, rm_out, rv_out, training, momentum, eps)
-    gy = torch.randn(out.shape, dtype=dtype)
-    gx, gw, gb = grads(out, [xc, wc, bc], gy)
-    put(f"batch_norm.{name}", x=x, w=w, b=b, rm=rm, rv=rv, rm_out=rm_out,
-        rv_out=rv_out, training=training, momentum=momentum, eps=eps, out=out,
-        save_mean=save_mean, save_invstd=save_invstd, gy=gy, gx=gx, gw=gw,
-        gb=gb)
+        xc, wc, bc, rm_c, rv_c, training, momentum, eps)
+    gy = torch.randn(out.shape).to(dtype)
+    gx, gw, gb = (None if g is None else g.to(dtype)
+                  for g in grads(out, [xc, wc, bc], gy.to(cd)))
+    put(f"batch_norm.{name}", x=x, w=w, b=b, rm=rm, rv=rv,
+        rm_out=None if rm_c is None else rm_c.to(dtype),
+        rv_out=None if rv_c is None else rv_c.to(dtype), training=training,
+        momentum=momentum, eps=eps, out=out.to(dtype),
+        save_mean=save_mean.to(dtype), save_invstd=save_invstd.to(dtype),
+        gy=gy, gx=gx, gw=gw, gb=gb)
 
 
 batch_norm_case("train", torch.randn(4, 3, 5), True)
@@ -171,6 +178,8 @@ batch_norm_case("train_4d_f64", torch.randn(2, 3, 2, 3, dtype=torch.float64),
                 True, momentum=0.3)
 batch_norm_case("eval", torch.randn(4, 3, 2, 2), False)
 batch_norm_case("eval_no_affine", torch.randn(5, 2), False, affine=False)
+batch_norm_case("train_bf16", torch.randn(4, 3, 3).bfloat16(), True)
+batch_norm_case("eval_f16", torch.randn(4, 3, 3).half(), False)
 
 
 # --- group norm ---------------------------------------------------------------------
@@ -179,16 +188,19 @@ def group_norm_case(name, x, groups, affine=True, eps=1e-5):
     dtype = x.dtype
     n, c = x.shape[0], x.shape[1]
     hw = x[0, 0].numel()
-    w = torch.randn(c, dtype=dtype) if affine else None
-    b = torch.randn(c, dtype=dtype) if affine else None
-    xc = leaf(x)
-    wc = leaf(w) if affine else None
-    bc = leaf(b) if affine else None
+    w = torch.randn(c).to(dtype) if affine else None
+    b = torch.randn(c).to(dtype) if affine else None
+    cd = half_reference(dtype)
+    xc = leaf(x, cd)
+    wc = leaf(w, cd) if affine else None
+    bc = leaf(b, cd) if affine else None
     out, mean, rstd = torch.native_group_norm(xc, wc, bc, n, c, hw, groups, eps)
-    gy = torch.randn(out.shape, dtype=dtype)
-    gx, gw, gb = grads(out, [xc, wc, bc], gy)
-    put(f"group_norm.{name}", x=x, w=w, b=b, groups=groups, eps=eps, out=out,
-        mean=mean, rstd=rstd, gy=gy, gx=gx, gw=gw, gb=gb)
+    gy = torch.randn(out.shape).to(dtype)
+    gx, gw, gb = (None if g is None else g.to(dtype)
+                  for g in grads(out, [xc, wc, bc], gy.to(cd)))
+    put(f"group_norm.{name}", x=x, w=w, b=b, groups=groups, eps=eps,
+        out=out.to(dtype), mean=mean.to(dtype), rstd=rstd.to(dtype), gy=gy,
+        gx=gx, gw=gw, gb=gb)
 
 
 group_norm_case("three_groups", torch.randn(2, 6, 5), 3)
@@ -197,6 +209,7 @@ group_norm_case("one_group", torch.randn(2, 4, 3), 1)
 group_norm_case("per_channel_f64", torch.randn(2, 3, 4, dtype=torch.float64),
                 3)
 group_norm_case("channels_only", torch.randn(3, 4), 2)
+group_norm_case("bf16", torch.randn(2, 4, 3).bfloat16(), 2)
 
 
 # --- cross entropy / nll --------------------------------------------------------------
@@ -270,27 +283,38 @@ ce("f64", torch.randn(6, 3, dtype=torch.float64), torch.tensor([0, 1, 2, 2, 1, 0
    weight=torch.rand(3, dtype=torch.float64), label_smoothing=0.1)
 ce("bf16", torch.randn(6, 5).bfloat16(), torch.tensor([0, 1, 4, 3, 1, 0]))
 ce("wide", torch.randn(3, 300) * 3, torch.tensor([0, 299, 150]))
+ce("f16_smooth", torch.randn(4, 5).half(), torch.tensor([0, 1, 4, -100]),
+   label_smoothing=0.1)
+ce("bf16_prob", torch.randn(3, 4).bfloat16(),
+   torch.softmax(torch.randn(3, 4), 1).bfloat16())
+nan_logits = torch.randn(3, 4)
+nan_logits[1, 2] = math.nan
+ce("nan_row", nan_logits, torch.tensor([0, 1, 2]), reduction=0)
 
 
 # --- pointwise losses -------------------------------------------------------------------
 
 def pointwise_case(kind, name, x, t, reduction=1, beta=1.0, weight=None,
                    pos_weight=None):
-    xc = leaf(x)
+    dtype = x.dtype
+    cd = half_reference(dtype)
+    xc = leaf(x, cd)
+    tc = t.to(cd)
     red = REDUCTIONS[reduction]
     if kind == "mse":
-        out = F.mse_loss(xc, t, reduction=red)
+        out = F.mse_loss(xc, tc, reduction=red)
     elif kind == "l1":
-        out = F.l1_loss(xc, t, reduction=red)
+        out = F.l1_loss(xc, tc, reduction=red)
     elif kind == "smooth_l1":
-        out = F.smooth_l1_loss(xc, t, reduction=red, beta=beta)
+        out = F.smooth_l1_loss(xc, tc, reduction=red, beta=beta)
     else:
         out = F.binary_cross_entropy_with_logits(
-            xc, t, weight=weight, pos_weight=pos_weight, reduction=red)
-    gy = torch.randn(out.shape, dtype=x.dtype)
-    (gx,) = grads(out, [xc], gy)
+            xc, tc, weight=weight, pos_weight=pos_weight, reduction=red)
+    gy = torch.randn(out.shape).to(dtype)
+    (gx,) = grads(out, [xc], gy.to(cd))
     put(f"{kind}.{name}", x=x, target=t, weight=weight, pos_weight=pos_weight,
-        reduction=reduction, beta=float(beta), out=out, gy=gy, gx=gx)
+        reduction=reduction, beta=float(beta), out=out.to(dtype), gy=gy,
+        gx=gx.to(dtype))
 
 
 a34, b34 = torch.randn(3, 4), torch.randn(3, 4)
@@ -310,6 +334,14 @@ pointwise_case("mse", "broadcast", a34, torch.randn(4))
 pointwise_case("l1", "f64", torch.randn(2, 3, dtype=torch.float64),
                torch.randn(2, 3, dtype=torch.float64), reduction=2)
 pointwise_case("mse", "empty", torch.randn(0, 3), torch.randn(0, 3))
+pointwise_case("mse", "bf16", torch.randn(3, 4).bfloat16(),
+               torch.randn(3, 4).bfloat16(), reduction=0)
+pointwise_case("l1", "f16", torch.randn(3, 4).half(), torch.randn(3, 4).half())
+nan_x = torch.randn(2, 3)
+nan_x[0, 1] = math.nan
+nan_x[1, 2] = math.inf
+pointwise_case("mse", "nan_inf", nan_x, torch.randn(2, 3), reduction=0)
+pointwise_case("smooth_l1", "nan_mean", nan_x, torch.randn(2, 3))
 pointwise_case("bce", "extreme", torch.tensor([[-100.0, 100.0, 0.0, 30.0]]),
                torch.tensor([[1.0, 0.0, 0.5, 1.0]]), reduction=0,
                pos_weight=torch.tensor([2.0, 0.5, 1.0, 3.0]))
@@ -362,6 +394,8 @@ fully_masked[1] = False
 sdpa_case("fully_masked_row", (3, 4), (4, 4), (4, 2), mask=fully_masked,
           backward=False)
 sdpa_case("one_key", (2, 3, 4), (2, 1, 4), (2, 1, 2))
+sdpa_case("f16_float_mask", (2, 3, 4), (2, 5, 4), (2, 5, 4),
+          dtype=torch.float16, mask=torch.randn(3, 5).half())
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                     "norm.safetensors")
