@@ -42,10 +42,11 @@ trap cleanup EXIT
 build() {  # build DIR EXTRA_FLAGS... -> prints the tarball path
   local dir=$1
   shift
+  [ ${#flags[@]} -gt 0 ] || flags=(--color=no)
   (
     cd "$dir"
-    bazel build --noshow_progress "${flags[@]}" "$@" "$target" >&2
-    bazel cquery --noshow_progress "${flags[@]}" "$@" --output=files "$target" 2>/dev/null | head -1
+    bazel build --noshow_progress "${flags[@]}" "$@" "$target" 2>&1 | tee "$dir.log" >&2
+    grep -o 'bazel-bin/[^ ]*\.tar\.gz' "$dir.log" | head -1
   )
 }
 
