@@ -370,6 +370,17 @@ TEST(ReduceAccuracyTest, FewOutputsLongReductions) {
                 static_cast<double>(s), 1e-4);
     EXPECT_NEAR(var(x, {1}).ToVector<double>()[row],
                 static_cast<double>(s2 / (n - 1)), 1e-6);
+    EXPECT_NEAR(var(x.t(), {0}).ToVector<double>()[row],
+                static_cast<double>(s2 / (n - 1)), 1e-6);
+    long double l1 = 0, l2 = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      l1 += std::fabs(v[row * n + j]);
+      l2 += static_cast<long double>(v[row * n + j]) * v[row * n + j];
+    }
+    EXPECT_NEAR(norm(x, 1, {1}).ToVector<double>()[row],
+                static_cast<double>(l1), 1e-6 * static_cast<double>(l1));
+    EXPECT_NEAR(norm(x, 2, {1}).ToVector<double>()[row],
+                std::sqrt(static_cast<double>(l2)), 1e-6 * std::sqrt(static_cast<double>(l2)));
     EXPECT_NEAR(logsumexp(x, {1}).ToVector<double>()[row],
                 std::log(static_cast<double>([&] {
                   long double e = 0;

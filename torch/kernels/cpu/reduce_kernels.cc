@@ -44,6 +44,8 @@ HWY_EXPORT(MaxRunF32);
 HWY_EXPORT(MinRunF32);
 HWY_EXPORT(SumExpRunF32);
 HWY_EXPORT(FindFirstF32);
+HWY_EXPORT(SumAbsRunF32);
+HWY_EXPORT(SumSqDevRunF32);
 
 namespace {
 
@@ -512,6 +514,21 @@ struct VarReducer {
   Acc Init() const { return Acc{}; }
   void Row(Acc& a, const char* p, int64_t n, int64_t stride, int64_t) const {
     if (n == 0) return;
+    if constexpr (std::is_same_v<T, float>) {
+      if (stride == int64_t{sizeof(float)}) {
+        // Deviations from the float-rounded mean c, corrected exactly:
+        // sum (x - mean)^2 = sum (x - c)^2 - n (mean - c)^2.
+        const float* x = reinterpret_cast<const float*>(p);
+        const double dn = static_cast<double>(n);
+        const double mean = HWY_DYNAMIC_DISPATCH(SumRunF32)(x, n) / dn;
+        const float c = static_cast<float>(mean);
+        const double shift = mean - static_cast<double>(c);
+        const double m2 = HWY_DYNAMIC_DISPATCH(SumSqDevRunF32)(x, n, c) -
+                          dn * shift * shift;
+        a = Merge(a, Moments{dn, mean, std::max(m2, 0.0)});
+        return;
+      }
+    }
     double s = 0;
     for (int64_t i = 0; i < n; ++i) s += static_cast<double>(At<T>(p + i * stride));
     const double mean = s / static_cast<double>(n);
@@ -674,6 +691,16 @@ struct NormReducer {
     }
   }
   void Row(Acc& a, const char* ptr, int64_t n, int64_t stride, int64_t) const {
+    if constexpr (std::is_same_v<T, float>) {
+      const bool fast = kind == NormKind::kL1 || kind == NormKind::kL2;
+      if (fast && stride == int64_t{sizeof(float)}) {
+        const float* x = reinterpret_cast<const float*>(ptr);
+        a += kind == NormKind::kL1
+                 ? HWY_DYNAMIC_DISPATCH(SumAbsRunF32)(x, n)
+                 : HWY_DYNAMIC_DISPATCH(SumSqDevRunF32)(x, n, 0.0f);
+        return;
+      }
+    }
     Acc s = Init();
     switch (kind) {
       case NormKind::kL1:

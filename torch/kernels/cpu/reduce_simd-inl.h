@@ -22,6 +22,7 @@
 #define TCH_KERNELS_CPU_REDUCE_SIMD_INL_H_
 #endif
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -162,6 +163,49 @@ float ExtremeRunF32(const float* x, int64_t n) {
 float MaxRunF32(const float* x, int64_t n) { return ExtremeRunF32<true>(x, n); }
 float MinRunF32(const float* x, int64_t n) {
   return ExtremeRunF32<false>(x, n);
+}
+
+// sum_i |x[i] - center|^kPower (kPower 1 or 2) of a contiguous run: float32
+// vector accumulators per block of kPairwiseBlock elements, blocks summed
+// in float64.
+template <int kPower>
+double SumPowDevRunF32(const float* x, int64_t n, float center) {
+  const hn::ScalableTag<float> d;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  const auto c = hn::Set(d, center);
+  auto term = [&](auto v) {
+    const auto dev = hn::Sub(v, c);
+    if constexpr (kPower == 1) {
+      return hn::Abs(dev);
+    } else {
+      return hn::Mul(dev, dev);
+    }
+  };
+  double total = 0;
+  for (int64_t start = 0; start < n; start += kPairwiseBlock) {
+    const int64_t end = std::min(n, start + kPairwiseBlock);
+    auto a0 = hn::Zero(d), a1 = hn::Zero(d);
+    int64_t i = start;
+    for (; i + 2 * lanes <= end; i += 2 * lanes) {
+      a0 = hn::Add(a0, term(hn::LoadU(d, x + i)));
+      a1 = hn::Add(a1, term(hn::LoadU(d, x + i + lanes)));
+    }
+    float tail = 0;
+    for (; i < end; ++i) {
+      const float dev = x[i] - center;
+      tail += kPower == 1 ? std::fabs(dev) : dev * dev;
+    }
+    total += static_cast<double>(hn::GetLane(hn::SumOfLanes(d, hn::Add(a0, a1)))) +
+             static_cast<double>(tail);
+  }
+  return total;
+}
+
+double SumAbsRunF32(const float* x, int64_t n) {
+  return SumPowDevRunF32<1>(x, n, 0.0f);
+}
+double SumSqDevRunF32(const float* x, int64_t n, float center) {
+  return SumPowDevRunF32<2>(x, n, center);
 }
 
 // Index of the first x[i] equal to `v` (of the first NaN when v is NaN);
