@@ -190,6 +190,26 @@ TEST(Conv2dTest, NonFiniteInputBackwardMatchesExplicitPath) {
                            1e-4, 1e-4));
 }
 
+// A single large sample splits its GEMMs over the thread pool; float32
+// (Highway GEMMs) must agree with float64 (OpenBLAS).
+TEST(Conv2dTest, LargeUnbatchedSampleMatchesFloat64) {
+  const Tensor x = (arange(0, 16 * 40 * 40, 1, DType::kFloat64) * 0.37)
+                       .view({16, 40, 40}) * 0.01 - 1.0;
+  const Tensor w = (arange(0, 24 * 16 * 9, 1, DType::kFloat64) * 0.11)
+                       .view({24, 16, 3, 3}) * 0.001 - 0.1;
+  const Tensor go = (arange(0, 24 * 40 * 40, 1, DType::kFloat64) * 0.07)
+                        .view({24, 40, 40}) * 0.001 - 0.5;
+  const DType f = DType::kFloat32;
+  EXPECT_TRUE(TensorsClose(conv2d(x.to(f), w.to(f), Tensor(), {1}, {1}),
+                           conv2d(x, w, Tensor(), {1}, {1}), 1e-4, 1e-4));
+  Conv2dGrads g32 = conv2d_backward(go.to(f), x.to(f), w.to(f), {1}, {1}, {1},
+                                    1);
+  Conv2dGrads g64 = conv2d_backward(go, x, w, {1}, {1}, {1}, 1);
+  EXPECT_TRUE(TensorsClose(g32.grad_input, g64.grad_input, 1e-4, 1e-4));
+  EXPECT_TRUE(TensorsClose(g32.grad_weight, g64.grad_weight, 1e-4, 1e-3));
+  EXPECT_TRUE(TensorsClose(g32.grad_bias, g64.grad_bias, 1e-4, 1e-3));
+}
+
 TEST(Conv2dTest, SingleThreadMatchesToo) {
   const int saved = GetNumThreads();
   SetNumThreads(1);

@@ -55,6 +55,11 @@ int BlasInt(int64_t v) {
   return static_cast<int>(v);
 }
 
+// GEMMs below this many multiply-adds per chunk run on the calling thread.
+constexpr int64_t kGemmGrainFlops = int64_t{1} << 21;
+// Column chunk of float32 GemmNN tasks: a multiple of every target's strip.
+constexpr int64_t kGemmColumnChunk = 96;
+
 // C[M,N] (+)= A[M,K] * B[K,N]: A element (i, k) at a[i*a_rs + k*a_cs] (one
 // of the strides must be 1), B and C row-major with leading dims ldb, ldc.
 template <typename T>
@@ -62,8 +67,17 @@ void GemmNN(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs,
             int64_t a_cs, const T* b, int64_t ldb, T* c, int64_t ldc,
             bool accumulate) {
   if constexpr (std::is_same_v<T, float>) {
-    HWY_DYNAMIC_DISPATCH(GemmNN)(m, n, k, a, a_rs, a_cs, b, ldb, c, ldc,
-                                 accumulate);
+    // Column chunks over the pool when called outside a ParallelFor (batch
+    // smaller than the thread count); inline otherwise.
+    const int64_t chunks = (n + kGemmColumnChunk - 1) / kGemmColumnChunk;
+    ParallelFor(0, chunks, std::max<int64_t>(1, kGemmGrainFlops / (m * k * kGemmColumnChunk + 1)),
+                [&](int64_t lo, int64_t hi) {
+                  const int64_t j0 = lo * kGemmColumnChunk;
+                  const int64_t j1 = std::min(n, hi * kGemmColumnChunk);
+                  HWY_DYNAMIC_DISPATCH(GemmNN)(m, j1 - j0, k, a, a_rs, a_cs,
+                                               b + j0, ldb, c + j0, ldc,
+                                               accumulate);
+                });
   } else {
     const bool trans_a = a_cs != 1;
     cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
@@ -93,8 +107,17 @@ void GemmNT(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
   if constexpr (std::is_same_v<T, float>) {
     int64_t* rows = Scratch<int64_t, 1>(n);
     for (int64_t q = 0; q < n; ++q) rows[q] = q * ldb;
-    HWY_DYNAMIC_DISPATCH(GemmNTRows)(m, n, k, a, lda, b, rows, c, ldc,
-                                     accumulate);
+    // Chunks of C's columns (rows of B) over the pool, as in GemmNN.
+    constexpr int64_t kChunk = 16;
+    const int64_t chunks = (n + kChunk - 1) / kChunk;
+    ParallelFor(0, chunks, std::max<int64_t>(1, kGemmGrainFlops / (m * k * kChunk + 1)),
+                [&](int64_t lo, int64_t hi) {
+                  const int64_t j0 = lo * kChunk;
+                  const int64_t j1 = std::min(n, hi * kChunk);
+                  HWY_DYNAMIC_DISPATCH(GemmNTRows)(m, j1 - j0, k, a, lda, b,
+                                                   rows + j0, c + j0, ldc,
+                                                   accumulate);
+                });
   } else {
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, BlasInt(m),
                 BlasInt(n), BlasInt(k), 1.0, a,
