@@ -483,8 +483,8 @@ Tensor max_pool2d_backward(const Tensor& grad_output, const Tensor& input,
   g.out_h = indices.size(-2);
   g.out_w = indices.size(-1);
   g.planes = g.in_h * g.in_w == 0 ? 0 : input.numel() / (g.in_h * g.in_w);
-  Tensor grad_input = zeros_like(input);
-  if (grad_output.numel() == 0) return grad_input;
+  Tensor grad_input = empty_like(input);
+  if (grad_output.numel() == 0) return grad_input.zero_();
   MaxPool2dBackwardPlan plan{g, grad_output.contiguous(), indices.contiguous(),
                              grad_input};
   kMaxPool2dBackwardOp.Get<MaxPool2dBackwardKernel>(input.device().type,
@@ -548,8 +548,8 @@ Tensor adaptive_avg_pool2d_backward(const Tensor& grad_output,
   Pool2dGeometry g = AdaptiveGeometry(
       op, input, {grad_output.size(-2), grad_output.size(-1)}, &out_sizes);
   CheckGradOutput(op, grad_output, input, out_sizes);
-  Tensor grad_input = zeros_like(input);
-  if (grad_output.numel() == 0) return grad_input;
+  Tensor grad_input = empty_like(input);
+  if (grad_output.numel() == 0) return grad_input.zero_();
   AdaptiveAvgPool2dPlan plan{g, grad_output.contiguous(), grad_input};
   kAdaptiveAvgPool2dBackwardOp.Get<AdaptiveAvgPool2dKernel>(
       input.device().type, input.dtype())(plan);

@@ -152,9 +152,9 @@ Tensor embedding_backward(const Tensor& grad_output, const Tensor& indices,
 // --- Kernel signatures (implemented in torch/kernels/<device>/nn_kernels) -------
 //
 // Every tensor in a plan is contiguous, on the op's device, and (except
-// indices) of the op's dtype. Output tensors are allocated by the op;
-// kernels write every element (conv2d backward kernels zero their outputs
-// themselves).
+// indices) of the op's dtype. Output tensors are allocated (uninitialized)
+// by the op; kernels write every element, zeroing first where they
+// accumulate.
 
 // Geometry of one convolution, unbatched inputs counted as batch 1.
 struct Conv2dGeometry {
@@ -187,8 +187,8 @@ struct Pool2dGeometry {
 };
 
 // "max_pool2d": output and indices (int64) [planes, out_h, out_w].
-// "max_pool2d_backward": grad_input[planes, in_h*in_w] gets grad_output
-// scattered by indices (input unused).
+// "max_pool2d_backward": grad_input[planes, in_h*in_w] = zeros, then
+// grad_output scattered (added) by indices.
 struct MaxPool2dPlan {
   Pool2dGeometry g;
   Tensor input, output, indices;
