@@ -73,9 +73,19 @@ absl::StatusOr<std::string> MakeProvenance(const ProvenanceInput& input) {
   }
 
   json resolved = json::array();
-  resolved.push_back({{"uri", Cat(input.source_uri, "@", commit)},
-                      {"digest", {{"gitCommit", commit}}},
-                      {"name", "tch source"}});
+  json source = {{"uri", Cat(input.source_uri, "@", commit)},
+                 {"name", "tch source"}};
+  // A digest only for a clean commit ("<sha>-dirty" or "unknown" are not
+  // digests); a dirty tree is recorded as such.
+  const bool clean_commit =
+      commit.size() == 40 &&
+      commit.find_first_not_of("0123456789abcdef") == std::string::npos;
+  if (clean_commit) {
+    source["digest"] = {{"gitCommit", commit}};
+  } else {
+    source["annotations"] = {{"workingTree", "not a clean commit: " + commit}};
+  }
+  resolved.push_back(source);
   for (const auto& [name, dep] : dependencies.items()) {
     if (!dep.is_object() || !dep.contains("version") ||
         !dep["version"].is_string()) {
