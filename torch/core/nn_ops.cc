@@ -35,15 +35,16 @@ Pair Expand2(const char* op, const char* name, IntList v) {
 std::string DTypeStr(DType d) { return std::string(DTypeName(d)); }
 
 void CheckFloating(const char* op, const Tensor& t, const char* what) {
-  TCH_CHECK_T(NotImplementedError, IsFloatingPoint(t.dtype()), op, ": \"",
-              op, "\" not implemented for '", t.dtype(), "' (", what,
+  TCH_CHECK_T(NotImplementedError, IsFloatingPoint(t.dtype()), op, ": \"", op,
+              "\" not implemented for '", t.dtype(), "' (", what,
               " must be a floating-point tensor)");
 }
 
 void CheckSameDevice(const char* op, const Tensor& a, const Tensor& b) {
   TCH_CHECK(a.device() == b.device(), op,
             ": expected all tensors to be on the same device, but found at "
-            "least two devices, ", a.device(), " and ", b.device());
+            "least two devices, ",
+            a.device(), " and ", b.device());
 }
 
 // --- Convolution -------------------------------------------------------------
@@ -57,10 +58,12 @@ Conv2dGeometry ConvGeometry(const Tensor& input, const Tensor& weight,
             "conv2d: input and weight must be defined");
   TCH_CHECK(input.dim() == 3 || input.dim() == 4,
             "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got "
-            "input of size: ", ShapeToString(input.sizes()));
+            "input of size: ",
+            ShapeToString(input.sizes()));
   TCH_CHECK(weight.dim() == 4,
             "conv2d: expected a 4-D weight [O, C/groups, kH, kW], got weight "
-            "of size ", ShapeToString(weight.sizes()));
+            "of size ",
+            ShapeToString(weight.sizes()));
   CheckSameDevice("conv2d", input, weight);
   TCH_CHECK(input.dtype() == weight.dtype(), "conv2d: Input type (",
             DTypeStr(input.dtype()), ") and weight type (",
@@ -92,15 +95,14 @@ Conv2dGeometry ConvGeometry(const Tensor& input, const Tensor& weight,
             ", expected weight to be divisible by ", groups,
             " at dimension 0, but got weight of size ",
             ShapeToString(weight.sizes()), " instead");
-  TCH_CHECK(g.in_channels % groups == 0 &&
-                weight.size(1) == g.in_channels / groups,
-            "conv2d: expected weight of shape [O, C/groups, kH, kW] = [.., ",
-            g.in_channels % groups == 0 ? std::to_string(g.in_channels / groups)
-                                        : std::string("C/groups"),
-            ", .., ..] for input with ", g.in_channels,
-            " channels and groups=", groups, ", got ",
-            ShapeToString(weight.sizes()), " (input of size ",
-            ShapeToString(input.sizes()), ")");
+  TCH_CHECK(
+      g.in_channels % groups == 0 && weight.size(1) == g.in_channels / groups,
+      "conv2d: expected weight of shape [O, C/groups, kH, kW] = [.., ",
+      g.in_channels % groups == 0 ? std::to_string(g.in_channels / groups)
+                                  : std::string("C/groups"),
+      ", .., ..] for input with ", g.in_channels,
+      " channels and groups=", groups, ", got ", ShapeToString(weight.sizes()),
+      " (input of size ", ShapeToString(input.sizes()), ")");
   TCH_CHECK(g.kernel_h > 0 && g.kernel_w > 0,
             "conv2d: weight must have non-zero kernel size, got ",
             ShapeToString(weight.sizes()));
@@ -153,11 +155,10 @@ std::pair<Pair, Pair> StringPadding(const Conv2dGeometry& g,
 Tensor ConvForward(const Tensor& input, const Tensor& weight,
                    const Tensor& bias, const Conv2dGeometry& g) {
   const bool batched = input.dim() == 4;
-  Tensor output =
-      batched ? empty({g.batch, g.out_channels, g.out_h, g.out_w},
-                      input.dtype(), input.device())
-              : empty({g.out_channels, g.out_h, g.out_w}, input.dtype(),
-                      input.device());
+  Tensor output = batched ? empty({g.batch, g.out_channels, g.out_h, g.out_w},
+                                  input.dtype(), input.device())
+                          : empty({g.out_channels, g.out_h, g.out_w},
+                                  input.dtype(), input.device());
   if (output.numel() == 0) return output;
   Conv2dPlan plan{g, input.contiguous(), weight.contiguous(),
                   bias.defined() ? bias.contiguous() : Tensor(), output};
@@ -205,8 +206,8 @@ Conv2dGrads ConvBackward(const Tensor& grad_output, const Tensor& input,
   };
   TCH_CHECK(check_dim(g.in_h, g.kernel_h, g.stride_h, g.dilation_h, g.pad_h,
                       g.out_h) &&
-                check_dim(g.in_w, g.kernel_w, g.stride_w, g.dilation_w,
-                          g.pad_w, g.out_w),
+                check_dim(g.in_w, g.kernel_w, g.stride_w, g.dilation_w, g.pad_w,
+                          g.out_w),
             "conv2d_backward: grad_output of size ",
             ShapeToString(grad_output.sizes()),
             " does not match the output of conv2d for input of size ",
@@ -215,11 +216,12 @@ Conv2dGrads ConvBackward(const Tensor& grad_output, const Tensor& input,
   Conv2dGrads grads;
   if (mask[0]) grads.grad_input = empty_like(input);
   if (mask[1]) grads.grad_weight = empty_like(weight);
-  if (mask[2]) grads.grad_bias = empty({g.out_channels}, input.dtype(),
-                                       input.device());
+  if (mask[2])
+    grads.grad_bias = empty({g.out_channels}, input.dtype(), input.device());
   if (!mask[0] && !mask[1] && !mask[2]) return grads;
   if (grad_output.numel() == 0) {
-    for (Tensor* t : {&grads.grad_input, &grads.grad_weight, &grads.grad_bias}) {
+    for (Tensor* t :
+         {&grads.grad_input, &grads.grad_weight, &grads.grad_bias}) {
       if (t->defined()) t->zero_();
     }
     return grads;
@@ -236,13 +238,14 @@ Conv2dGrads ConvBackward(const Tensor& grad_output, const Tensor& input,
   return grads;
 }
 
-// --- Pooling -------------------------------------------------------------------
+// --- Pooling
+// -------------------------------------------------------------------
 
 // PyTorch's pooling_output_shape.
 int64_t PoolOutputSize(int64_t in, int64_t k, int64_t pad, int64_t stride,
                        int64_t dilation, bool ceil_mode) {
-  const int64_t num = in + 2 * pad - dilation * (k - 1) - 1 +
-                      (ceil_mode ? stride - 1 : 0);
+  const int64_t num =
+      in + 2 * pad - dilation * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0);
   // Floor division (num may be negative).
   int64_t out = (num >= 0 ? num / stride : -((-num + stride - 1) / stride)) + 1;
   if (ceil_mode && (out - 1) * stride >= in + pad) --out;
@@ -254,9 +257,9 @@ struct PoolSetup {
   Shape out_sizes;
 };
 
-PoolSetup PoolGeometry(const char* op, const Tensor& input,
-                       IntList kernel_size, IntList stride, IntList padding,
-                       IntList dilation, bool ceil_mode) {
+PoolSetup PoolGeometry(const char* op, const Tensor& input, IntList kernel_size,
+                       IntList stride, IntList padding, IntList dilation,
+                       bool ceil_mode) {
   TCH_CHECK(input.defined(), op, ": input is undefined");
   const Pair k = Expand2(op, "kernel_size", kernel_size);
   const Pair s = stride.empty() ? k : Expand2(op, "stride", stride);
@@ -269,8 +272,8 @@ PoolSetup PoolGeometry(const char* op, const Tensor& input,
             ": stride should be greater than zero, but got dH: ", s.h,
             " dW: ", s.w);
   TCH_CHECK(d.h > 0 && d.w > 0, op,
-            ": dilation should be greater than zero, but got dilationH: ",
-            d.h, " dilationW: ", d.w);
+            ": dilation should be greater than zero, but got dilationH: ", d.h,
+            " dilationW: ", d.w);
   TCH_CHECK(p.h >= 0 && p.w >= 0 && p.h <= k.h / 2 && p.w <= k.w / 2, op,
             ": pad should be at most half of kernel size, but got pad=(", p.h,
             ", ", p.w, ") and kernel_size=(", k.h, ", ", k.w, ")");
@@ -279,7 +282,8 @@ PoolSetup PoolGeometry(const char* op, const Tensor& input,
                           input.size(-3) != 0;
   TCH_CHECK(valid_dims, op,
             ": non-empty 3D or 4D (batch mode) tensor expected for input, got "
-            "input of size ", ShapeToString(input.sizes()));
+            "input of size ",
+            ShapeToString(input.sizes()));
   CheckFloating(op, input, "input");
   PoolSetup r;
   Pool2dGeometry& g = r.g;
@@ -327,14 +331,16 @@ Pool2dGeometry AdaptiveGeometry(const char* op, const Tensor& input,
   for (int64_t i = 1; i < input.dim(); ++i) {
     TCH_CHECK(input.size(i) > 0, op,
               ": Expected input to have non-zero size for non-batch "
-              "dimensions, but input has sizes ", ShapeToString(input.sizes()),
-              " with dimension ", i, " being empty");
+              "dimensions, but input has sizes ",
+              ShapeToString(input.sizes()), " with dimension ", i,
+              " being empty");
   }
   CheckFloating(op, input, "input");
   const Pair o = Expand2(op, "output_size", output_size);
   TCH_CHECK(o.h >= 0 && o.w >= 0, op,
             ": elements of output_size must be greater than or equal to 0 but "
-            "received (", o.h, ", ", o.w, ")");
+            "received (",
+            o.h, ", ", o.w, ")");
   Pool2dGeometry g{};
   g.in_h = input.size(-2);
   g.in_w = input.size(-1);
@@ -351,10 +357,11 @@ Pool2dGeometry AdaptiveGeometry(const char* op, const Tensor& input,
 Tensor CheckedIndices(const char* op, const Tensor& indices,
                       int64_t num_weights) {
   TCH_CHECK(indices.defined(), op, ": indices are undefined");
-  TCH_CHECK(indices.dtype() == DType::kInt64 || indices.dtype() == DType::kInt32,
-            op, ": Expected tensor for argument #1 'indices' to have one of "
-            "the following scalar types: Long, Int; but got ", indices.dtype(),
-            " instead");
+  TCH_CHECK(
+      indices.dtype() == DType::kInt64 || indices.dtype() == DType::kInt32, op,
+      ": Expected tensor for argument #1 'indices' to have one of "
+      "the following scalar types: Long, Int; but got ",
+      indices.dtype(), " instead");
   Tensor flat = indices.to(kCpu, DType::kInt64).contiguous().reshape({-1});
   const int64_t* p = flat.data_ptr<int64_t>();
   for (int64_t i = 0; i < flat.numel(); ++i) {
@@ -377,7 +384,8 @@ int64_t WrapPaddingIdx(const char* op, std::optional<int64_t> padding_idx,
 
 }  // namespace
 
-// --- Convolution ----------------------------------------------------------------
+// --- Convolution
+// ----------------------------------------------------------------
 
 Conv2dPadding ParseConv2dPadding(std::string_view padding) {
   if (padding == "valid") return Conv2dPadding::kValid;
@@ -389,10 +397,9 @@ Conv2dPadding ParseConv2dPadding(std::string_view padding) {
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
               IntList stride, IntList padding, IntList dilation,
               int64_t groups) {
-  Conv2dGeometry g = ConvGeometry(input, weight, bias,
-                                  Expand2("conv2d", "stride", stride),
-                                  Expand2("conv2d", "dilation", dilation),
-                                  groups);
+  Conv2dGeometry g =
+      ConvGeometry(input, weight, bias, Expand2("conv2d", "stride", stride),
+                   Expand2("conv2d", "dilation", dilation), groups);
   const Pair p = Expand2("conv2d", "padding", padding);
   SetConvPadding(g, p, {2 * p.h, 2 * p.w});
   return ConvForward(input, weight, bias, g);
@@ -401,10 +408,9 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
               IntList stride, Conv2dPadding padding, IntList dilation,
               int64_t groups) {
-  Conv2dGeometry g = ConvGeometry(input, weight, bias,
-                                  Expand2("conv2d", "stride", stride),
-                                  Expand2("conv2d", "dilation", dilation),
-                                  groups);
+  Conv2dGeometry g =
+      ConvGeometry(input, weight, bias, Expand2("conv2d", "stride", stride),
+                   Expand2("conv2d", "dilation", dilation), groups);
   const auto [begin, total] = StringPadding(g, padding);
   SetConvPadding(g, begin, total);
   return ConvForward(input, weight, bias, g);
@@ -414,10 +420,9 @@ Conv2dGrads conv2d_backward(const Tensor& grad_output, const Tensor& input,
                             const Tensor& weight, IntList stride,
                             IntList padding, IntList dilation, int64_t groups,
                             std::array<bool, 3> output_mask) {
-  Conv2dGeometry g = ConvGeometry(input, weight, Tensor(),
-                                  Expand2("conv2d", "stride", stride),
-                                  Expand2("conv2d", "dilation", dilation),
-                                  groups);
+  Conv2dGeometry g =
+      ConvGeometry(input, weight, Tensor(), Expand2("conv2d", "stride", stride),
+                   Expand2("conv2d", "dilation", dilation), groups);
   const Pair p = Expand2("conv2d", "padding", padding);
   SetConvPadding(g, p, {2 * p.h + 1, 2 * p.w + 1});
   return ConvBackward(grad_output, input, weight, g, output_mask);
@@ -427,23 +432,20 @@ Conv2dGrads conv2d_backward(const Tensor& grad_output, const Tensor& input,
                             const Tensor& weight, IntList stride,
                             Conv2dPadding padding, IntList dilation,
                             int64_t groups, std::array<bool, 3> output_mask) {
-  Conv2dGeometry g = ConvGeometry(input, weight, Tensor(),
-                                  Expand2("conv2d", "stride", stride),
-                                  Expand2("conv2d", "dilation", dilation),
-                                  groups);
+  Conv2dGeometry g =
+      ConvGeometry(input, weight, Tensor(), Expand2("conv2d", "stride", stride),
+                   Expand2("conv2d", "dilation", dilation), groups);
   const auto [begin, total] = StringPadding(g, padding);
   SetConvPadding(g, begin, total);
   return ConvBackward(grad_output, input, weight, g, output_mask);
 }
 
-// --- Pooling --------------------------------------------------------------------
+// --- Pooling
+// --------------------------------------------------------------------
 
-std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input,
-                                                  IntList kernel_size,
-                                                  IntList stride,
-                                                  IntList padding,
-                                                  IntList dilation,
-                                                  bool ceil_mode) {
+std::pair<Tensor, Tensor> max_pool2d_with_indices(
+    const Tensor& input, IntList kernel_size, IntList stride, IntList padding,
+    IntList dilation, bool ceil_mode) {
   PoolSetup s = PoolGeometry("max_pool2d", input, kernel_size, stride, padding,
                              dilation, ceil_mode);
   Tensor output = empty(s.out_sizes, input.dtype(), input.device());
@@ -495,8 +497,8 @@ Tensor max_pool2d_backward(const Tensor& grad_output, const Tensor& input,
 Tensor avg_pool2d(const Tensor& input, IntList kernel_size, IntList stride,
                   IntList padding, bool ceil_mode, bool count_include_pad,
                   std::optional<int64_t> divisor_override) {
-  PoolSetup s = PoolGeometry("avg_pool2d", input, kernel_size, stride,
-                             padding, {1}, ceil_mode);
+  PoolSetup s = PoolGeometry("avg_pool2d", input, kernel_size, stride, padding,
+                             {1}, ceil_mode);
   const int64_t divisor = DivisorOverride(divisor_override);
   Tensor output = empty(s.out_sizes, input.dtype(), input.device());
   if (output.numel() == 0) return output;
@@ -507,9 +509,8 @@ Tensor avg_pool2d(const Tensor& input, IntList kernel_size, IntList stride,
 }
 
 Tensor avg_pool2d_backward(const Tensor& grad_output, const Tensor& input,
-                           IntList kernel_size, IntList stride,
-                           IntList padding, bool ceil_mode,
-                           bool count_include_pad,
+                           IntList kernel_size, IntList stride, IntList padding,
+                           bool ceil_mode, bool count_include_pad,
                            std::optional<int64_t> divisor_override) {
   PoolSetup s = PoolGeometry("avg_pool2d_backward", input, kernel_size, stride,
                              padding, {1}, ceil_mode);
@@ -517,8 +518,8 @@ Tensor avg_pool2d_backward(const Tensor& grad_output, const Tensor& input,
   CheckGradOutput("avg_pool2d_backward", grad_output, input, s.out_sizes);
   Tensor grad_input = empty_like(input);
   if (grad_input.numel() == 0) return grad_input;
-  AvgPool2dPlan plan{s.g, count_include_pad, divisor,
-                     grad_output.contiguous(), grad_input};
+  AvgPool2dPlan plan{s.g, count_include_pad, divisor, grad_output.contiguous(),
+                     grad_input};
   kAvgPool2dBackwardOp.Get<AvgPool2dKernel>(input.device().type,
                                             input.dtype())(plan);
   return grad_input;
@@ -526,8 +527,8 @@ Tensor avg_pool2d_backward(const Tensor& grad_output, const Tensor& input,
 
 Tensor adaptive_avg_pool2d(const Tensor& input, IntList output_size) {
   Shape out_sizes;
-  Pool2dGeometry g = AdaptiveGeometry("adaptive_avg_pool2d", input,
-                                      output_size, &out_sizes);
+  Pool2dGeometry g =
+      AdaptiveGeometry("adaptive_avg_pool2d", input, output_size, &out_sizes);
   Tensor output = empty(out_sizes, input.dtype(), input.device());
   if (output.numel() == 0) return output;
   AdaptiveAvgPool2dPlan plan{g, input.contiguous(), output};
@@ -556,13 +557,16 @@ Tensor adaptive_avg_pool2d_backward(const Tensor& grad_output,
   return grad_input;
 }
 
-// --- Embedding ------------------------------------------------------------------
+// --- Embedding
+// ------------------------------------------------------------------
 
 Tensor embedding(const Tensor& weight, const Tensor& indices,
                  std::optional<int64_t> padding_idx) {
   TCH_CHECK(weight.defined(), "embedding: weight is undefined");
-  TCH_CHECK(weight.dim() == 2, "embedding: 'weight' must be 2-D, got weight "
-            "of size ", ShapeToString(weight.sizes()));
+  TCH_CHECK(weight.dim() == 2,
+            "embedding: 'weight' must be 2-D, got weight "
+            "of size ",
+            ShapeToString(weight.sizes()));
   WrapPaddingIdx("embedding", padding_idx, weight.size(0));
   Tensor flat = CheckedIndices("embedding", indices, weight.size(0));
   Shape out_sizes = indices.sizes();
@@ -598,8 +602,8 @@ Tensor embedding_backward(const Tensor& grad_output, const Tensor& indices,
   if (grad_weight.numel() == 0 || flat.numel() == 0) return grad_weight;
   EmbeddingBackwardPlan plan{grad_output.contiguous().reshape({-1, d}), flat,
                              grad_weight, pad, scale_grad_by_freq};
-  kEmbeddingBackwardOp.Get<EmbeddingBackwardKernel>(
-      grad_output.device().type, grad_output.dtype())(plan);
+  kEmbeddingBackwardOp.Get<EmbeddingBackwardKernel>(grad_output.device().type,
+                                                    grad_output.dtype())(plan);
   return grad_weight;
 }
 

@@ -10,9 +10,10 @@
 //   using namespace tch;
 //   Tensor x = ones({8, 1, 28, 28});
 //   Tensor w = ones({32, 1, 3, 3}), b = zeros({32});
-//   Tensor y = conv2d(x, w, b, /*stride=*/{1}, /*padding=*/{1});  // [8,32,28,28]
-//   auto [p, idx] = max_pool2d_with_indices(y, {2});              // [8,32,14,14]
-//   Conv2dGrads g = conv2d_backward(ones_like(y), x, w, {1}, {1}, {1}, 1);
+//   Tensor y = conv2d(x, w, b, /*stride=*/{1}, /*padding=*/{1});  //
+//   [8,32,28,28] auto [p, idx] = max_pool2d_with_indices(y, {2}); //
+//   [8,32,14,14] Conv2dGrads g = conv2d_backward(ones_like(y), x, w, {1}, {1},
+//   {1}, 1);
 //
 // Dtypes: float32 and float64 (float16 and bfloat16 compute in float32);
 // embedding's forward takes any weight dtype. Integer images raise
@@ -36,7 +37,8 @@
 
 namespace tch {
 
-// --- Convolution ---------------------------------------------------------------
+// --- Convolution
+// ---------------------------------------------------------------
 
 // 2-D cross-correlation: out[n, o] = bias[o] + sum over c in o's group and
 // the kernel window of weight[o, c, i, j] * in[n, c, h*s + i*d - p, ...].
@@ -79,14 +81,13 @@ Conv2dGrads conv2d_backward(const Tensor& grad_output, const Tensor& input,
                             std::array<bool, 3> output_mask = {true, true,
                                                                true});
 // The same with kValid / kSame padding.
-Conv2dGrads conv2d_backward(const Tensor& grad_output, const Tensor& input,
-                            const Tensor& weight, IntList stride,
-                            Conv2dPadding padding, IntList dilation,
-                            int64_t groups,
-                            std::array<bool, 3> output_mask = {true, true,
-                                                               true});
+Conv2dGrads conv2d_backward(
+    const Tensor& grad_output, const Tensor& input, const Tensor& weight,
+    IntList stride, Conv2dPadding padding, IntList dilation, int64_t groups,
+    std::array<bool, 3> output_mask = {true, true, true});
 
-// --- Pooling ---------------------------------------------------------------------
+// --- Pooling
+// ---------------------------------------------------------------------
 
 // Max over each (dilated) window; returns (values, indices) where indices
 // (int64) are flat positions h * W + w within each input H*W plane. stride
@@ -95,12 +96,9 @@ Conv2dGrads conv2d_backward(const Tensor& grad_output, const Tensor& input,
 // window never starts inside the right/bottom padding. NaN wins any window
 // it is in. Throws ValueError ("Output size is too small") when a dim of the
 // output would be < 1.
-std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input,
-                                                  IntList kernel_size,
-                                                  IntList stride = {},
-                                                  IntList padding = {0},
-                                                  IntList dilation = {1},
-                                                  bool ceil_mode = false);
+std::pair<Tensor, Tensor> max_pool2d_with_indices(
+    const Tensor& input, IntList kernel_size, IntList stride = {},
+    IntList padding = {0}, IntList dilation = {1}, bool ceil_mode = false);
 Tensor max_pool2d(const Tensor& input, IntList kernel_size, IntList stride = {},
                   IntList padding = {0}, IntList dilation = {1},
                   bool ceil_mode = false);
@@ -112,16 +110,15 @@ Tensor max_pool2d_backward(const Tensor& grad_output, const Tensor& input,
 
 // Mean over each window. count_include_pad counts zero padding in the
 // divisor; divisor_override (> 0) replaces the divisor.
-Tensor avg_pool2d(const Tensor& input, IntList kernel_size,
-                  IntList stride = {}, IntList padding = {0},
-                  bool ceil_mode = false, bool count_include_pad = true,
+Tensor avg_pool2d(const Tensor& input, IntList kernel_size, IntList stride = {},
+                  IntList padding = {0}, bool ceil_mode = false,
+                  bool count_include_pad = true,
                   std::optional<int64_t> divisor_override = std::nullopt);
-Tensor avg_pool2d_backward(const Tensor& grad_output, const Tensor& input,
-                           IntList kernel_size, IntList stride = {},
-                           IntList padding = {0}, bool ceil_mode = false,
-                           bool count_include_pad = true,
-                           std::optional<int64_t> divisor_override =
-                               std::nullopt);
+Tensor avg_pool2d_backward(
+    const Tensor& grad_output, const Tensor& input, IntList kernel_size,
+    IntList stride = {}, IntList padding = {0}, bool ceil_mode = false,
+    bool count_include_pad = true,
+    std::optional<int64_t> divisor_override = std::nullopt);
 
 // Mean over the bins floor(i*H/oH) .. ceil((i+1)*H/oH) of each plane, giving
 // an [.., oH, oW] output. output_size entries must be >= 0 (0 gives an empty
@@ -130,7 +127,8 @@ Tensor adaptive_avg_pool2d(const Tensor& input, IntList output_size);
 Tensor adaptive_avg_pool2d_backward(const Tensor& grad_output,
                                     const Tensor& input);
 
-// --- Embedding -------------------------------------------------------------------
+// --- Embedding
+// -------------------------------------------------------------------
 
 // Rows of `weight` [V, D] picked by `indices` (int64 or int32, any shape,
 // 0-D included): the result has shape indices.shape + [D] and weight's dtype.
@@ -149,7 +147,8 @@ Tensor embedding_backward(const Tensor& grad_output, const Tensor& indices,
                           std::optional<int64_t> padding_idx = std::nullopt,
                           bool scale_grad_by_freq = false);
 
-// --- Kernel signatures (implemented in torch/kernels/<device>/nn_kernels) -------
+// --- Kernel signatures (implemented in torch/kernels/<device>/nn_kernels)
+// -------
 //
 // Every tensor in a plan is contiguous, on the op's device, and (except
 // indices) of the op's dtype. Output tensors are allocated (uninitialized)

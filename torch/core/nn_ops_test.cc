@@ -21,9 +21,9 @@
 namespace tch {
 namespace {
 
-using ::testing::HasSubstr;
 using ::tch::testing::TensorsClose;
 using ::tch::testing::TensorsEqual;
+using ::testing::HasSubstr;
 
 const std::map<std::string, Tensor>& Golden() {
   static const auto* golden = new std::map<std::string, Tensor>(
@@ -66,11 +66,10 @@ std::pair<double, double> Tol(DType d) {
   }
 }
 
-#define EXPECT_CLOSE(actual, expected, dtype)                      \
-  do {                                                             \
-    const auto tol_ = Tol(dtype);                                  \
-    EXPECT_TRUE(TensorsClose(actual, expected, tol_.first,         \
-                             tol_.second));                        \
+#define EXPECT_CLOSE(actual, expected, dtype)                             \
+  do {                                                                    \
+    const auto tol_ = Tol(dtype);                                         \
+    EXPECT_TRUE(TensorsClose(actual, expected, tol_.first, tol_.second)); \
   } while (false)
 
 // --- conv2d ------------------------------------------------------------------
@@ -130,8 +129,8 @@ TEST(Conv2dTest, ForwardAndBackwardMatchPyTorch) {
     EXPECT_CLOSE(RunConv(c, x, w, b), G(c.name + ".y"), dt);
     EXPECT_CLOSE(RunConv(c, NonContiguous(x), NonContiguous(w), b),
                  G(c.name + ".y"), dt);
-    Conv2dGrads grads = RunConvBackward(c, G(c.name + ".go"), x, w,
-                                        {true, true, has_bias});
+    Conv2dGrads grads =
+        RunConvBackward(c, G(c.name + ".go"), x, w, {true, true, has_bias});
     EXPECT_CLOSE(grads.grad_input, G(c.name + ".gx"), dt);
     EXPECT_CLOSE(grads.grad_weight, G(c.name + ".gw"), dt);
     if (has_bias) {
@@ -140,8 +139,8 @@ TEST(Conv2dTest, ForwardAndBackwardMatchPyTorch) {
       EXPECT_FALSE(grads.grad_bias.defined());
     }
     // Each gradient alone, from a non-contiguous grad_output.
-    Conv2dGrads only_w = RunConvBackward(c, NonContiguous(G(c.name + ".go")),
-                                         x, w, {false, true, false});
+    Conv2dGrads only_w = RunConvBackward(c, NonContiguous(G(c.name + ".go")), x,
+                                         w, {false, true, false});
     EXPECT_FALSE(only_w.grad_input.defined());
     EXPECT_CLOSE(only_w.grad_weight, G(c.name + ".gw"), dt);
     Conv2dGrads only_x =
@@ -160,7 +159,8 @@ TEST(Conv2dTest, Float32PathsMatchFloat64Goldens) {
     const Tensor x = G(c.name + ".x").to(f), w = G(c.name + ".w").to(f);
     const bool has_bias = Golden().count(c.name + ".b") > 0;
     const Tensor b = has_bias ? G(c.name + ".b").to(f) : Tensor();
-    EXPECT_TRUE(TensorsClose(RunConv(c, x, w, b), G(c.name + ".y"), 1e-4, 1e-4));
+    EXPECT_TRUE(
+        TensorsClose(RunConv(c, x, w, b), G(c.name + ".y"), 1e-4, 1e-4));
     Conv2dGrads grads = RunConvBackward(c, G(c.name + ".go").to(f), x, w,
                                         {true, true, has_bias});
     EXPECT_TRUE(TensorsClose(grads.grad_input, G(c.name + ".gx"), 1e-4, 1e-4));
@@ -178,32 +178,38 @@ TEST(Conv2dTest, NonFiniteInputBackwardMatchesExplicitPath) {
       -std::numeric_limits<float>::infinity());
   const Tensor w = G("conv_basic.w"), go = G("conv_basic.go");
   Conv2dGrads g32 = conv2d_backward(go, x, w, {1}, {1}, {1}, 1);
-  Conv2dGrads g64 = conv2d_backward(go.to(DType::kFloat64),
-                                    x.to(DType::kFloat64),
-                                    w.to(DType::kFloat64), {1}, {1}, {1}, 1);
+  Conv2dGrads g64 =
+      conv2d_backward(go.to(DType::kFloat64), x.to(DType::kFloat64),
+                      w.to(DType::kFloat64), {1}, {1}, {1}, 1);
   EXPECT_TRUE(TensorsClose(g32.grad_weight, g64.grad_weight, 1e-4, 1e-4));
   EXPECT_TRUE(TensorsClose(g32.grad_input, g64.grad_input, 1e-4, 1e-4));
-  EXPECT_TRUE(TensorsClose(conv2d(x, w, G("conv_basic.b"), {1}, {1}),
-                           conv2d(x.to(DType::kFloat64), w.to(DType::kFloat64),
-                                  G("conv_basic.b").to(DType::kFloat64), {1},
-                                  {1}),
-                           1e-4, 1e-4));
+  EXPECT_TRUE(
+      TensorsClose(conv2d(x, w, G("conv_basic.b"), {1}, {1}),
+                   conv2d(x.to(DType::kFloat64), w.to(DType::kFloat64),
+                          G("conv_basic.b").to(DType::kFloat64), {1}, {1}),
+                   1e-4, 1e-4));
 }
 
 // A single large sample splits its GEMMs over the thread pool; float32
 // (Highway GEMMs) must agree with float64 (OpenBLAS).
 TEST(Conv2dTest, LargeUnbatchedSampleMatchesFloat64) {
-  const Tensor x = (arange(0, 16 * 40 * 40, 1, DType::kFloat64) * 0.37)
-                       .view({16, 40, 40}) * 0.01 - 1.0;
-  const Tensor w = (arange(0, 24 * 16 * 9, 1, DType::kFloat64) * 0.11)
-                       .view({24, 16, 3, 3}) * 0.001 - 0.1;
-  const Tensor go = (arange(0, 24 * 40 * 40, 1, DType::kFloat64) * 0.07)
-                        .view({24, 40, 40}) * 0.001 - 0.5;
+  const Tensor x =
+      (arange(0, 16 * 40 * 40, 1, DType::kFloat64) * 0.37).view({16, 40, 40}) *
+          0.01 -
+      1.0;
+  const Tensor w =
+      (arange(0, 24 * 16 * 9, 1, DType::kFloat64) * 0.11).view({24, 16, 3, 3}) *
+          0.001 -
+      0.1;
+  const Tensor go =
+      (arange(0, 24 * 40 * 40, 1, DType::kFloat64) * 0.07).view({24, 40, 40}) *
+          0.001 -
+      0.5;
   const DType f = DType::kFloat32;
   EXPECT_TRUE(TensorsClose(conv2d(x.to(f), w.to(f), Tensor(), {1}, {1}),
                            conv2d(x, w, Tensor(), {1}, {1}), 1e-4, 1e-4));
-  Conv2dGrads g32 = conv2d_backward(go.to(f), x.to(f), w.to(f), {1}, {1}, {1},
-                                    1);
+  Conv2dGrads g32 =
+      conv2d_backward(go.to(f), x.to(f), w.to(f), {1}, {1}, {1}, 1);
   Conv2dGrads g64 = conv2d_backward(go, x, w, {1}, {1}, {1}, 1);
   EXPECT_TRUE(TensorsClose(g32.grad_input, g64.grad_input, 1e-4, 1e-4));
   EXPECT_TRUE(TensorsClose(g32.grad_weight, g64.grad_weight, 1e-4, 1e-3));
@@ -216,8 +222,8 @@ TEST(Conv2dTest, SingleThreadMatchesToo) {
   const ConvCase c = ConvCases()[2];  // conv_groups, batch 2
   const Tensor x = G(c.name + ".x"), w = G(c.name + ".w"), b = G(c.name + ".b");
   EXPECT_CLOSE(RunConv(c, x, w, b), G(c.name + ".y"), x.dtype());
-  Conv2dGrads grads = RunConvBackward(c, G(c.name + ".go"), x, w,
-                                      {true, true, true});
+  Conv2dGrads grads =
+      RunConvBackward(c, G(c.name + ".go"), x, w, {true, true, true});
   EXPECT_CLOSE(grads.grad_weight, G(c.name + ".gw"), x.dtype());
   EXPECT_CLOSE(grads.grad_input, G(c.name + ".gx"), x.dtype());
   SetNumThreads(saved);
@@ -227,8 +233,8 @@ TEST(Conv2dTest, ReducedPrecisionComputesInFloat) {
   for (DType dt : {DType::kFloat16, DType::kBFloat16}) {
     for (const char* name : {"conv_basic", "conv_groups"}) {
       SCOPED_TRACE(std::string(name) + " " + std::string(DTypeName(dt)));
-      const ConvCase c = name == std::string("conv_basic") ? ConvCases()[0]
-                                                            : ConvCases()[2];
+      const ConvCase c =
+          name == std::string("conv_basic") ? ConvCases()[0] : ConvCases()[2];
       const Tensor x = G(c.name + ".x").to(dt), w = G(c.name + ".w").to(dt);
       const Tensor b = G(c.name + ".b").to(dt);
       // Reference: float32 on the same rounded inputs.
@@ -238,9 +244,9 @@ TEST(Conv2dTest, ReducedPrecisionComputesInFloat) {
       EXPECT_EQ(y.dtype(), dt);
       EXPECT_CLOSE(y, ref, dt);
       const Tensor go = G(c.name + ".go").to(dt);
-      Conv2dGrads gr = RunConvBackward(c, go.to(DType::kFloat32),
-                                       x.to(DType::kFloat32),
-                                       w.to(DType::kFloat32), {true, true, true});
+      Conv2dGrads gr =
+          RunConvBackward(c, go.to(DType::kFloat32), x.to(DType::kFloat32),
+                          w.to(DType::kFloat32), {true, true, true});
       Conv2dGrads g16 = RunConvBackward(c, go, x, w, {true, true, true});
       EXPECT_EQ(g16.grad_weight.dtype(), dt);
       EXPECT_CLOSE(g16.grad_input, gr.grad_input, dt);
@@ -280,9 +286,10 @@ TEST(Conv2dTest, Errors) {
     conv2d(x, ones({4, 2, 3, 3}), Tensor(), {1}, {0}, {1}, 2);
     ADD_FAILURE() << "no throw";
   } catch (const ValueError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("expected weight of shape [O, C/groups, "
-                                    "kH, kW] = [.., 3, .., ..] for input with "
-                                    "6 channels and groups=2, got [4, 2, 3, 3]"));
+    EXPECT_THAT(e.what(),
+                HasSubstr("expected weight of shape [O, C/groups, "
+                          "kH, kW] = [.., 3, .., ..] for input with "
+                          "6 channels and groups=2, got [4, 2, 3, 3]"));
   }
   EXPECT_THROW(conv2d(ones({6, 5}), ones({4, 6, 3, 3})), ValueError);
   EXPECT_THROW(conv2d(x, ones({4, 6, 3})), ValueError);
@@ -320,7 +327,8 @@ TEST(Conv2dTest, Errors) {
                ValueError);  // grad_output of the wrong size
 }
 
-// --- Pooling --------------------------------------------------------------------
+// --- Pooling
+// --------------------------------------------------------------------
 
 struct PoolCase {
   std::string name;
@@ -342,9 +350,8 @@ TEST(MaxPool2dTest, ForwardAndBackwardMatchPyTorch) {
     for (bool non_contiguous : {false, true}) {
       Tensor x = G(c.name + ".x");
       if (non_contiguous) x = NonContiguous(x);
-      auto [y, idx] = max_pool2d_with_indices(x, c.kernel, c.stride,
-                                              c.padding, c.dilation,
-                                              c.ceil_mode);
+      auto [y, idx] = max_pool2d_with_indices(x, c.kernel, c.stride, c.padding,
+                                              c.dilation, c.ceil_mode);
       EXPECT_TRUE(TensorsEqual(y, G(c.name + ".y")));
       EXPECT_TRUE(TensorsEqual(idx, G(c.name + ".idx")));
       Tensor gx = max_pool2d_backward(G(c.name + ".go"), x, idx);
@@ -412,10 +419,10 @@ TEST(AvgPool2dTest, ForwardAndBackwardMatchPyTorch) {
     EXPECT_CLOSE(avg_pool2d(NonContiguous(x), c.kernel, c.stride, c.padding,
                             c.ceil_mode, c.count_include_pad, c.divisor),
                  G(c.name + ".y"), x.dtype());
-    EXPECT_CLOSE(avg_pool2d_backward(G(c.name + ".go"), x, c.kernel, c.stride,
-                                     c.padding, c.ceil_mode,
-                                     c.count_include_pad, c.divisor),
-                 G(c.name + ".gx"), x.dtype());
+    EXPECT_CLOSE(
+        avg_pool2d_backward(G(c.name + ".go"), x, c.kernel, c.stride, c.padding,
+                            c.ceil_mode, c.count_include_pad, c.divisor),
+        G(c.name + ".gx"), x.dtype());
   }
   const Tensor xb = G("ap_basic.x").to(DType::kBFloat16);
   EXPECT_CLOSE(avg_pool2d(xb, {2}), G("ap_basic.y"), DType::kBFloat16);
@@ -443,7 +450,8 @@ TEST(AdaptiveAvgPool2dTest, ForwardAndBackwardMatchPyTorch) {
   EXPECT_THROW(adaptive_avg_pool2d(ones({1, 4, 4}), {-1, 2}), ValueError);
 }
 
-// --- Embedding ------------------------------------------------------------------
+// --- Embedding
+// ------------------------------------------------------------------
 
 TEST(EmbeddingTest, ForwardAndBackwardMatchPyTorch) {
   struct Case {
@@ -451,17 +459,18 @@ TEST(EmbeddingTest, ForwardAndBackwardMatchPyTorch) {
     std::optional<int64_t> padding_idx;
     bool freq;
   };
-  for (const Case& c : std::vector<Case>{{"emb_basic", std::nullopt, false},
-                                         {"emb_pad", 2, false},
-                                         {"emb_int32", -1, false},
-                                         {"emb_freq", std::nullopt, true},
-                                         {"emb_scalar_idx", std::nullopt,
-                                          false}}) {
+  for (const Case& c :
+       std::vector<Case>{{"emb_basic", std::nullopt, false},
+                         {"emb_pad", 2, false},
+                         {"emb_int32", -1, false},
+                         {"emb_freq", std::nullopt, true},
+                         {"emb_scalar_idx", std::nullopt, false}}) {
     SCOPED_TRACE(c.name);
     const Tensor w = G(c.name + ".w"), idx = G(c.name + ".idx");
-    EXPECT_TRUE(TensorsEqual(embedding(w, idx, c.padding_idx),
-                             G(c.name + ".y")));
-    EXPECT_TRUE(TensorsEqual(embedding(NonContiguous(w), idx), G(c.name + ".y")));
+    EXPECT_TRUE(
+        TensorsEqual(embedding(w, idx, c.padding_idx), G(c.name + ".y")));
+    EXPECT_TRUE(
+        TensorsEqual(embedding(NonContiguous(w), idx), G(c.name + ".y")));
     EXPECT_CLOSE(embedding_backward(G(c.name + ".go"), idx, w.size(0),
                                     c.padding_idx, c.freq),
                  G(c.name + ".gw"), w.dtype());
@@ -490,20 +499,19 @@ TEST(EmbeddingTest, Errors) {
   EXPECT_THROW(embedding(ones({10}), from_vector<int64_t>({1})), ValueError);
   EXPECT_THROW(embedding(w, ones({2})), ValueError);
   EXPECT_THROW(embedding(w, from_vector<int64_t>({1}), 10), ValueError);
-  EXPECT_THROW(embedding_backward(ones({2, 3}), from_vector<int64_t>({1, 12}),
-                                  10),
-               IndexError);
-  EXPECT_THROW(embedding_backward(ones({3, 3}), from_vector<int64_t>({1, 2}),
-                                  10),
-               ValueError);
+  EXPECT_THROW(
+      embedding_backward(ones({2, 3}), from_vector<int64_t>({1, 12}), 10),
+      IndexError);
+  EXPECT_THROW(
+      embedding_backward(ones({3, 3}), from_vector<int64_t>({1, 2}), 10),
+      ValueError);
 }
 
 TEST(NnOpsTest, KernelsRegisteredForEveryFloatingDType) {
-  for (const char* name : {"conv2d", "conv2d_backward", "max_pool2d",
-                           "max_pool2d_backward", "avg_pool2d",
-                           "avg_pool2d_backward", "adaptive_avg_pool2d",
-                           "adaptive_avg_pool2d_backward", "embedding",
-                           "embedding_backward"}) {
+  for (const char* name :
+       {"conv2d", "conv2d_backward", "max_pool2d", "max_pool2d_backward",
+        "avg_pool2d", "avg_pool2d_backward", "adaptive_avg_pool2d",
+        "adaptive_avg_pool2d_backward", "embedding", "embedding_backward"}) {
     const Op op(name);
     for (DType dt : {DType::kFloat32, DType::kFloat64, DType::kFloat16,
                      DType::kBFloat16}) {

@@ -65,14 +65,16 @@ void BM_Conv2Backward(benchmark::State& state) {
 
 void BM_MaxPoolForward(benchmark::State& state) {
   const Tensor x = Data({kBatch, 64, 28, 28});
-  for (auto _ : state) benchmark::DoNotOptimize(max_pool2d_with_indices(x, {2}));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(max_pool2d_with_indices(x, {2}));
 }
 
 void BM_MaxPoolBackward(benchmark::State& state) {
   const Tensor x = Data({kBatch, 64, 28, 28});
   auto [y, idx] = max_pool2d_with_indices(x, {2});
   const Tensor go = Data({kBatch, 64, 14, 14});
-  for (auto _ : state) benchmark::DoNotOptimize(max_pool2d_backward(go, x, idx));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(max_pool2d_backward(go, x, idx));
 }
 
 BENCHMARK(BM_Conv1Forward)->Unit(benchmark::kMillisecond)->UseRealTime();

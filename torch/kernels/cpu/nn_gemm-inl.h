@@ -36,11 +36,11 @@ using VF = hn::Vec<DF>;
 
 // Register tiles: AVX-512 has 32 vector registers, narrower targets 16.
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-inline constexpr int kNNRows = 8;   // 8 x 3 accumulators
-inline constexpr int kNTRows = 4;   // 4 x 4 accumulators
+inline constexpr int kNNRows = 8;  // 8 x 3 accumulators
+inline constexpr int kNTRows = 4;  // 4 x 4 accumulators
 #else
-inline constexpr int kNNRows = 4;   // 4 x 3 accumulators
-inline constexpr int kNTRows = 2;   // 2 x 4 accumulators
+inline constexpr int kNNRows = 4;  // 4 x 3 accumulators
+inline constexpr int kNTRows = 2;  // 2 x 4 accumulators
 #endif
 inline constexpr int kNNVecs = 3;
 inline constexpr int kNTCols = 4;
@@ -59,8 +59,8 @@ HWY_INLINE void TileNN(int64_t k0, int64_t k1, const float* HWY_RESTRICT a,
   for (int r = 0; r < R; ++r) {
     HWY_UNROLL(16)
     for (int v = 0; v < V; ++v) {
-      acc[r][v] = accumulate ? hn::LoadU(d, c + r * ldc + v * lanes)
-                             : hn::Zero(d);
+      acc[r][v] =
+          accumulate ? hn::LoadU(d, c + r * ldc + v * lanes) : hn::Zero(d);
     }
   }
   for (int64_t kk = k0; kk < k1; ++kk) {
@@ -91,11 +91,11 @@ HWY_INLINE void RowsNN(int rows, int64_t k0, int64_t k1, const float* a,
                        int64_t a_rs, int64_t a_cs, const BRow& brow,
                        int64_t col, float* c, int64_t ldc, bool accumulate) {
   switch (rows) {
-#define TCH_NN_ROWS_CASE(R)                                                \
-  case R:                                                                  \
-    if constexpr (R <= kNNRows) {                                          \
-      TileNN<R, V>(k0, k1, a, a_rs, a_cs, brow, col, c, ldc, accumulate);  \
-    }                                                                      \
+#define TCH_NN_ROWS_CASE(R)                                               \
+  case R:                                                                 \
+    if constexpr (R <= kNNRows) {                                         \
+      TileNN<R, V>(k0, k1, a, a_rs, a_cs, brow, col, c, ldc, accumulate); \
+    }                                                                     \
     break;
     TCH_NN_ROWS_CASE(1)
     TCH_NN_ROWS_CASE(2)
@@ -154,7 +154,8 @@ HWY_INLINE void GemmNNImpl(int64_t m, int64_t n, int64_t k, const float* a,
     float* crow = c + i * ldc;
     for (int64_t j = n_vec; j < n; ++j) {
       float s = accumulate ? crow[j] : 0.0f;
-      for (int64_t kk = 0; kk < k; ++kk) s += a[i * a_rs + kk * a_cs] * brow(kk)[j];
+      for (int64_t kk = 0; kk < k; ++kk)
+        s += a[i * a_rs + kk * a_cs] * brow(kk)[j];
       crow[j] = s;
     }
   }
@@ -164,9 +165,9 @@ HWY_INLINE void GemmNNImpl(int64_t m, int64_t n, int64_t k, const float* a,
 void GemmNN(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs,
             int64_t a_cs, const float* b, int64_t ldb, float* c, int64_t ldc,
             bool accumulate) {
-  GemmNNImpl(m, n, k, a, a_rs, a_cs,
-             [b, ldb](int64_t kk) { return b + kk * ldb; }, c, ldc,
-             accumulate);
+  GemmNNImpl(
+      m, n, k, a, a_rs, a_cs, [b, ldb](int64_t kk) { return b + kk * ldb; }, c,
+      ldc, accumulate);
 }
 
 // C[r][q] (+)= dot(a_r[k0:k1], b_q[k0:k1]) for R rows a_r = a + r*lda and

@@ -47,7 +47,8 @@ HWY_EXPORT(GemmNTRows);
 
 namespace {
 
-// --- BLAS helpers ----------------------------------------------------------------
+// --- BLAS helpers
+// ----------------------------------------------------------------
 
 int BlasInt(int64_t v) {
   TCH_CHECK(v <= std::numeric_limits<int>::max(),
@@ -70,14 +71,15 @@ void GemmNN(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs,
     // Column chunks over the pool when called outside a ParallelFor (batch
     // smaller than the thread count); inline otherwise.
     const int64_t chunks = (n + kGemmColumnChunk - 1) / kGemmColumnChunk;
-    ParallelFor(0, chunks, std::max<int64_t>(1, kGemmGrainFlops / (m * k * kGemmColumnChunk + 1)),
-                [&](int64_t lo, int64_t hi) {
-                  const int64_t j0 = lo * kGemmColumnChunk;
-                  const int64_t j1 = std::min(n, hi * kGemmColumnChunk);
-                  HWY_DYNAMIC_DISPATCH(GemmNN)(m, j1 - j0, k, a, a_rs, a_cs,
-                                               b + j0, ldb, c + j0, ldc,
-                                               accumulate);
-                });
+    ParallelFor(
+        0, chunks,
+        std::max<int64_t>(1, kGemmGrainFlops / (m * k * kGemmColumnChunk + 1)),
+        [&](int64_t lo, int64_t hi) {
+          const int64_t j0 = lo * kGemmColumnChunk;
+          const int64_t j1 = std::min(n, hi * kGemmColumnChunk);
+          HWY_DYNAMIC_DISPATCH(GemmNN)
+          (m, j1 - j0, k, a, a_rs, a_cs, b + j0, ldb, c + j0, ldc, accumulate);
+        });
   } else {
     const bool trans_a = a_cs != 1;
     cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
@@ -110,18 +112,17 @@ void GemmNT(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
     // Chunks of C's columns (rows of B) over the pool, as in GemmNN.
     constexpr int64_t kChunk = 16;
     const int64_t chunks = (n + kChunk - 1) / kChunk;
-    ParallelFor(0, chunks, std::max<int64_t>(1, kGemmGrainFlops / (m * k * kChunk + 1)),
-                [&](int64_t lo, int64_t hi) {
-                  const int64_t j0 = lo * kChunk;
-                  const int64_t j1 = std::min(n, hi * kChunk);
-                  HWY_DYNAMIC_DISPATCH(GemmNTRows)(m, j1 - j0, k, a, lda, b,
-                                                   rows + j0, c + j0, ldc,
-                                                   accumulate);
-                });
+    ParallelFor(
+        0, chunks, std::max<int64_t>(1, kGemmGrainFlops / (m * k * kChunk + 1)),
+        [&](int64_t lo, int64_t hi) {
+          const int64_t j0 = lo * kChunk;
+          const int64_t j1 = std::min(n, hi * kChunk);
+          HWY_DYNAMIC_DISPATCH(GemmNTRows)
+          (m, j1 - j0, k, a, lda, b, rows + j0, c + j0, ldc, accumulate);
+        });
   } else {
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, BlasInt(m),
-                BlasInt(n), BlasInt(k), 1.0, a,
-                BlasInt(std::max<int64_t>(1, lda)), b,
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, BlasInt(m), BlasInt(n),
+                BlasInt(k), 1.0, a, BlasInt(std::max<int64_t>(1, lda)), b,
                 BlasInt(std::max<int64_t>(1, ldb)), accumulate ? 1.0 : 0.0, c,
                 BlasInt(std::max<int64_t>(1, ldc)));
   }
@@ -165,10 +166,11 @@ int64_t SampleRanges(int64_t batch) {
   return batch >= threads ? threads : 1;
 }
 
-// --- im2col / col2im ---------------------------------------------------------------
+// --- im2col / col2im
+// ---------------------------------------------------------------
 
-// col[(c*kh + i)*kw + j][oh*OW + ow] = in[c][oh*sh - ph + i*dh][ow*sw - pw + j*dw]
-// (zero outside the image), for the `channels` channels starting at `in`.
+// col[(c*kh + i)*kw + j][oh*OW + ow] = in[c][oh*sh - ph + i*dh][ow*sw - pw +
+// j*dw] (zero outside the image), for the `channels` channels starting at `in`.
 template <typename T>
 void Im2Col(const Conv2dGeometry& g, int64_t channels, const T* in, T* col) {
   const int64_t oh_n = g.out_h, ow_n = g.out_w, plane = g.in_h * g.in_w;
@@ -242,11 +244,12 @@ void Col2Im(const Conv2dGeometry& g, int64_t channels, const T* col, T* in) {
 // True when the convolution is a plain per-pixel matrix product.
 bool IsPointwise(const Conv2dGeometry& g) {
   return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 &&
-         g.stride_w == 1 && g.pad_h == 0 && g.pad_w == 0 &&
-         g.out_h == g.in_h && g.out_w == g.in_w;
+         g.stride_w == 1 && g.pad_h == 0 && g.pad_w == 0 && g.out_h == g.in_h &&
+         g.out_w == g.in_w;
 }
 
-// --- conv2d forward ------------------------------------------------------------------
+// --- conv2d forward
+// ------------------------------------------------------------------
 
 template <typename T>
 void Conv2dForward(const Conv2dPlan& plan) {
@@ -259,27 +262,28 @@ void Conv2dForward(const Conv2dPlan& plan) {
   const int64_t k = cg * g.kernel_h * g.kernel_w, p = g.out_h * g.out_w;
   const int64_t in_sample = g.in_channels * g.in_h * g.in_w;
   const bool pointwise = IsPointwise(g);
-  ForEachSampleRange(g.batch, SampleRanges(g.batch), [&](int64_t n0,
-                                                         int64_t n1, int64_t) {
-    T* col = pointwise ? nullptr : Scratch<T, 0>(k * p);
-    for (int64_t n = n0; n < n1; ++n) {
-      for (int64_t grp = 0; grp < g.groups; ++grp) {
-        const T* in_g = in + n * in_sample + grp * cg * g.in_h * g.in_w;
-        T* out_g = out + (n * g.out_channels + grp * og) * p;
-        if (!pointwise) Im2Col(g, cg, in_g, col);
-        if (b != nullptr) {
-          for (int64_t o = 0; o < og; ++o) {
-            std::fill(out_g + o * p, out_g + (o + 1) * p, b[grp * og + o]);
+  ForEachSampleRange(
+      g.batch, SampleRanges(g.batch), [&](int64_t n0, int64_t n1, int64_t) {
+        T* col = pointwise ? nullptr : Scratch<T, 0>(k * p);
+        for (int64_t n = n0; n < n1; ++n) {
+          for (int64_t grp = 0; grp < g.groups; ++grp) {
+            const T* in_g = in + n * in_sample + grp * cg * g.in_h * g.in_w;
+            T* out_g = out + (n * g.out_channels + grp * og) * p;
+            if (!pointwise) Im2Col(g, cg, in_g, col);
+            if (b != nullptr) {
+              for (int64_t o = 0; o < og; ++o) {
+                std::fill(out_g + o * p, out_g + (o + 1) * p, b[grp * og + o]);
+              }
+            }
+            GemmNN<T>(og, p, k, w + grp * og * k, k, 1, pointwise ? in_g : col,
+                      p, out_g, p, b != nullptr);
           }
         }
-        GemmNN<T>(og, p, k, w + grp * og * k, k, 1, pointwise ? in_g : col,
-                  p, out_g, p, b != nullptr);
-      }
-    }
-  });
+      });
 }
 
-// --- conv2d backward -----------------------------------------------------------------
+// --- conv2d backward
+// -----------------------------------------------------------------
 
 // Sum of n values with 16 independent partial sums (vectorizable, and not
 // bound by the latency of one serial add chain).
@@ -338,11 +342,10 @@ void Conv2dBackward(const Conv2dBackwardPlan& plan) {
   std::vector<T> partials(gw != nullptr && ranges > 1
                               ? static_cast<size_t>((ranges - 1) * w_numel)
                               : 0);
-  ForEachSampleRange(g.batch, ranges, [&](int64_t n0, int64_t n1,
-                                          int64_t r) {
-    T* gw_acc = gw == nullptr  ? nullptr
-                : r == 0       ? gw
-                               : partials.data() + (r - 1) * w_numel;
+  ForEachSampleRange(g.batch, ranges, [&](int64_t n0, int64_t n1, int64_t r) {
+    T* gw_acc = gw == nullptr ? nullptr
+                : r == 0      ? gw
+                              : partials.data() + (r - 1) * w_numel;
     if (gw_acc != nullptr) std::fill(gw_acc, gw_acc + w_numel, T(0));
     T* col = pointwise ? nullptr : Scratch<T, 0>(k * p);
     for (int64_t n = n0; n < n1; ++n) {
@@ -404,14 +407,15 @@ void Conv2dBackwardReduced(const Conv2dBackwardPlan& plan) {
   }
   Conv2dBackward<float>(f);
   const std::pair<Tensor, Tensor> outs[] = {{plan.grad_input, f.grad_input},
-                                           {plan.grad_weight, f.grad_weight},
-                                           {plan.grad_bias, f.grad_bias}};
+                                            {plan.grad_weight, f.grad_weight},
+                                            {plan.grad_bias, f.grad_bias}};
   for (auto [dst, src] : outs) {
     if (dst.defined()) dst.copy_(src);
   }
 }
 
-// --- Pooling -----------------------------------------------------------------------
+// --- Pooling
+// -----------------------------------------------------------------------
 
 // Planes per ParallelFor grain for `work_per_plane` operations per plane.
 int64_t PlaneGrain(int64_t work_per_plane) {
@@ -432,66 +436,68 @@ void MaxPool2dForward(const MaxPool2dPlan& plan) {
                     2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w;
   ParallelFor(0, g.planes, PlaneGrain(out_plane * g.kernel_h * g.kernel_w),
               [&](int64_t lo, int64_t hi) {
-    for (int64_t pl = lo; pl < hi; ++pl) {
-      const T* src = in + pl * in_plane;
-      T* dst = out + pl * out_plane;
-      int64_t* dst_idx = idx + pl * out_plane;
-      if (k2s2) {
-        // The four candidates in PyTorch's scan order; first max wins, NaN
-        // wins and sticks.
-        for (int64_t oh = 0; oh < g.out_h; ++oh) {
-          const T* r0 = src + 2 * oh * g.in_w;
-          const T* r1 = r0 + g.in_w;
-          for (int64_t ow = 0; ow < g.out_w; ++ow) {
-            const int64_t base = 2 * oh * g.in_w + 2 * ow;
-            M best = M(r0[2 * ow]);
-            int64_t bi = base;
-            const M c1 = M(r0[2 * ow + 1]), c2 = M(r1[2 * ow]),
-                    c3 = M(r1[2 * ow + 1]);
-            if (!std::isnan(best)) {
-              if (c1 > best || std::isnan(c1)) best = c1, bi = base + 1;
-            }
-            if (!std::isnan(best)) {
-              if (c2 > best || std::isnan(c2)) best = c2, bi = base + g.in_w;
-            }
-            if (!std::isnan(best)) {
-              if (c3 > best || std::isnan(c3)) {
-                best = c3, bi = base + g.in_w + 1;
-              }
-            }
-            dst[oh * g.out_w + ow] = T(best);
-            dst_idx[oh * g.out_w + ow] = bi;
-          }
-        }
-        continue;
-      }
-      for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        int64_t h0 = oh * g.stride_h - g.pad_h;
-        const int64_t h1 =
-            std::min(h0 + (g.kernel_h - 1) * g.dilation_h + 1, g.in_h);
-        while (h0 < 0) h0 += g.dilation_h;
-        for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          int64_t w0 = ow * g.stride_w - g.pad_w;
-          const int64_t w1 =
-              std::min(w0 + (g.kernel_w - 1) * g.dilation_w + 1, g.in_w);
-          while (w0 < 0) w0 += g.dilation_w;
-          int64_t bi = h0 * g.in_w + w0;
-          M best = -std::numeric_limits<M>::infinity();
-          for (int64_t y = h0; y < h1; y += g.dilation_h) {
-            for (int64_t x = w0; x < w1; x += g.dilation_w) {
-              const M v = M(src[y * g.in_w + x]);
-              if (v > best || std::isnan(v)) {
-                best = v;
-                bi = y * g.in_w + x;
-              }
-            }
-          }
-          dst[oh * g.out_w + ow] = T(best);
-          dst_idx[oh * g.out_w + ow] = bi;
-        }
-      }
-    }
-  });
+                for (int64_t pl = lo; pl < hi; ++pl) {
+                  const T* src = in + pl * in_plane;
+                  T* dst = out + pl * out_plane;
+                  int64_t* dst_idx = idx + pl * out_plane;
+                  if (k2s2) {
+                    // The four candidates in PyTorch's scan order; first max
+                    // wins, NaN wins and sticks.
+                    for (int64_t oh = 0; oh < g.out_h; ++oh) {
+                      const T* r0 = src + 2 * oh * g.in_w;
+                      const T* r1 = r0 + g.in_w;
+                      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                        const int64_t base = 2 * oh * g.in_w + 2 * ow;
+                        M best = M(r0[2 * ow]);
+                        int64_t bi = base;
+                        const M c1 = M(r0[2 * ow + 1]), c2 = M(r1[2 * ow]),
+                                c3 = M(r1[2 * ow + 1]);
+                        if (!std::isnan(best)) {
+                          if (c1 > best || std::isnan(c1))
+                            best = c1, bi = base + 1;
+                        }
+                        if (!std::isnan(best)) {
+                          if (c2 > best || std::isnan(c2))
+                            best = c2, bi = base + g.in_w;
+                        }
+                        if (!std::isnan(best)) {
+                          if (c3 > best || std::isnan(c3)) {
+                            best = c3, bi = base + g.in_w + 1;
+                          }
+                        }
+                        dst[oh * g.out_w + ow] = T(best);
+                        dst_idx[oh * g.out_w + ow] = bi;
+                      }
+                    }
+                    continue;
+                  }
+                  for (int64_t oh = 0; oh < g.out_h; ++oh) {
+                    int64_t h0 = oh * g.stride_h - g.pad_h;
+                    const int64_t h1 = std::min(
+                        h0 + (g.kernel_h - 1) * g.dilation_h + 1, g.in_h);
+                    while (h0 < 0) h0 += g.dilation_h;
+                    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                      int64_t w0 = ow * g.stride_w - g.pad_w;
+                      const int64_t w1 = std::min(
+                          w0 + (g.kernel_w - 1) * g.dilation_w + 1, g.in_w);
+                      while (w0 < 0) w0 += g.dilation_w;
+                      int64_t bi = h0 * g.in_w + w0;
+                      M best = -std::numeric_limits<M>::infinity();
+                      for (int64_t y = h0; y < h1; y += g.dilation_h) {
+                        for (int64_t x = w0; x < w1; x += g.dilation_w) {
+                          const M v = M(src[y * g.in_w + x]);
+                          if (v > best || std::isnan(v)) {
+                            best = v;
+                            bi = y * g.in_w + x;
+                          }
+                        }
+                      }
+                      dst[oh * g.out_w + ow] = T(best);
+                      dst_idx[oh * g.out_w + ow] = bi;
+                    }
+                  }
+                }
+              });
 }
 
 template <typename T>
@@ -548,25 +554,25 @@ void AvgPool2dForward(const AvgPool2dPlan& plan) {
   const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
   ParallelFor(0, g.planes, PlaneGrain(out_plane * g.kernel_h * g.kernel_w),
               [&](int64_t lo, int64_t hi) {
-    for (int64_t pl = lo; pl < hi; ++pl) {
-      const T* src = in + pl * in_plane;
-      T* dst = out + pl * out_plane;
-      for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const AvgWindow win = AvgPoolWindow(plan, oh, ow);
-          M sum = 0;
-          for (int64_t y = win.h0; y < win.h1; ++y) {
-            for (int64_t x = win.w0; x < win.w1; ++x) {
-              sum += M(src[y * g.in_w + x]);
-            }
-          }
-          const bool empty = win.h0 >= win.h1 || win.w0 >= win.w1;
-          dst[oh * g.out_w + ow] =
-              empty ? T(0) : T(sum / static_cast<M>(win.divisor));
-        }
-      }
-    }
-  });
+                for (int64_t pl = lo; pl < hi; ++pl) {
+                  const T* src = in + pl * in_plane;
+                  T* dst = out + pl * out_plane;
+                  for (int64_t oh = 0; oh < g.out_h; ++oh) {
+                    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                      const AvgWindow win = AvgPoolWindow(plan, oh, ow);
+                      M sum = 0;
+                      for (int64_t y = win.h0; y < win.h1; ++y) {
+                        for (int64_t x = win.w0; x < win.w1; ++x) {
+                          sum += M(src[y * g.in_w + x]);
+                        }
+                      }
+                      const bool empty = win.h0 >= win.h1 || win.w0 >= win.w1;
+                      dst[oh * g.out_w + ow] =
+                          empty ? T(0) : T(sum / static_cast<M>(win.divisor));
+                    }
+                  }
+                }
+              });
 }
 
 template <typename T>
@@ -578,24 +584,24 @@ void AvgPool2dBackward(const AvgPool2dPlan& plan) {
   const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
   ParallelFor(0, g.planes, PlaneGrain(out_plane * g.kernel_h * g.kernel_w),
               [&](int64_t lo, int64_t hi) {
-    for (int64_t pl = lo; pl < hi; ++pl) {
-      const T* src = gout + pl * out_plane;
-      T* dst = gin + pl * in_plane;
-      std::fill(dst, dst + in_plane, T(0));
-      for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const AvgWindow win = AvgPoolWindow(plan, oh, ow);
-          const M v =
-              M(src[oh * g.out_w + ow]) / static_cast<M>(win.divisor);
-          for (int64_t y = win.h0; y < win.h1; ++y) {
-            for (int64_t x = win.w0; x < win.w1; ++x) {
-              dst[y * g.in_w + x] = T(M(dst[y * g.in_w + x]) + v);
-            }
-          }
-        }
-      }
-    }
-  });
+                for (int64_t pl = lo; pl < hi; ++pl) {
+                  const T* src = gout + pl * out_plane;
+                  T* dst = gin + pl * in_plane;
+                  std::fill(dst, dst + in_plane, T(0));
+                  for (int64_t oh = 0; oh < g.out_h; ++oh) {
+                    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                      const AvgWindow win = AvgPoolWindow(plan, oh, ow);
+                      const M v = M(src[oh * g.out_w + ow]) /
+                                  static_cast<M>(win.divisor);
+                      for (int64_t y = win.h0; y < win.h1; ++y) {
+                        for (int64_t x = win.w0; x < win.w1; ++x) {
+                          dst[y * g.in_w + x] = T(M(dst[y * g.in_w + x]) + v);
+                        }
+                      }
+                    }
+                  }
+                }
+              });
 }
 
 // Adaptive bins: [floor(o*in/out), ceil((o+1)*in/out)).
@@ -613,25 +619,26 @@ void AdaptiveAvgPool2dForward(const AdaptiveAvgPool2dPlan& plan) {
   const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
   ParallelFor(0, g.planes, PlaneGrain(in_plane + out_plane),
               [&](int64_t lo, int64_t hi) {
-    for (int64_t pl = lo; pl < hi; ++pl) {
-      const T* src = in + pl * in_plane;
-      T* dst = out + pl * out_plane;
-      for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        const int64_t h0 = BinStart(oh, g.out_h, g.in_h);
-        const int64_t h1 = BinEnd(oh, g.out_h, g.in_h);
-        for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const int64_t w0 = BinStart(ow, g.out_w, g.in_w);
-          const int64_t w1 = BinEnd(ow, g.out_w, g.in_w);
-          M sum = 0;
-          for (int64_t y = h0; y < h1; ++y) {
-            for (int64_t x = w0; x < w1; ++x) sum += M(src[y * g.in_w + x]);
-          }
-          dst[oh * g.out_w + ow] =
-              T(sum / static_cast<M>((h1 - h0) * (w1 - w0)));
-        }
-      }
-    }
-  });
+                for (int64_t pl = lo; pl < hi; ++pl) {
+                  const T* src = in + pl * in_plane;
+                  T* dst = out + pl * out_plane;
+                  for (int64_t oh = 0; oh < g.out_h; ++oh) {
+                    const int64_t h0 = BinStart(oh, g.out_h, g.in_h);
+                    const int64_t h1 = BinEnd(oh, g.out_h, g.in_h);
+                    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                      const int64_t w0 = BinStart(ow, g.out_w, g.in_w);
+                      const int64_t w1 = BinEnd(ow, g.out_w, g.in_w);
+                      M sum = 0;
+                      for (int64_t y = h0; y < h1; ++y) {
+                        for (int64_t x = w0; x < w1; ++x)
+                          sum += M(src[y * g.in_w + x]);
+                      }
+                      dst[oh * g.out_w + ow] =
+                          T(sum / static_cast<M>((h1 - h0) * (w1 - w0)));
+                    }
+                  }
+                }
+              });
 }
 
 template <typename T>
@@ -643,30 +650,31 @@ void AdaptiveAvgPool2dBackward(const AdaptiveAvgPool2dPlan& plan) {
   const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
   ParallelFor(0, g.planes, PlaneGrain(in_plane + out_plane),
               [&](int64_t lo, int64_t hi) {
-    for (int64_t pl = lo; pl < hi; ++pl) {
-      const T* src = gout + pl * out_plane;
-      T* dst = gin + pl * in_plane;
-      std::fill(dst, dst + in_plane, T(0));
-      for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        const int64_t h0 = BinStart(oh, g.out_h, g.in_h);
-        const int64_t h1 = BinEnd(oh, g.out_h, g.in_h);
-        for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const int64_t w0 = BinStart(ow, g.out_w, g.in_w);
-          const int64_t w1 = BinEnd(ow, g.out_w, g.in_w);
-          const M v = M(src[oh * g.out_w + ow]) /
-                      static_cast<M>((h1 - h0) * (w1 - w0));
-          for (int64_t y = h0; y < h1; ++y) {
-            for (int64_t x = w0; x < w1; ++x) {
-              dst[y * g.in_w + x] = T(M(dst[y * g.in_w + x]) + v);
-            }
-          }
-        }
-      }
-    }
-  });
+                for (int64_t pl = lo; pl < hi; ++pl) {
+                  const T* src = gout + pl * out_plane;
+                  T* dst = gin + pl * in_plane;
+                  std::fill(dst, dst + in_plane, T(0));
+                  for (int64_t oh = 0; oh < g.out_h; ++oh) {
+                    const int64_t h0 = BinStart(oh, g.out_h, g.in_h);
+                    const int64_t h1 = BinEnd(oh, g.out_h, g.in_h);
+                    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                      const int64_t w0 = BinStart(ow, g.out_w, g.in_w);
+                      const int64_t w1 = BinEnd(ow, g.out_w, g.in_w);
+                      const M v = M(src[oh * g.out_w + ow]) /
+                                  static_cast<M>((h1 - h0) * (w1 - w0));
+                      for (int64_t y = h0; y < h1; ++y) {
+                        for (int64_t x = w0; x < w1; ++x) {
+                          dst[y * g.in_w + x] = T(M(dst[y * g.in_w + x]) + v);
+                        }
+                      }
+                    }
+                  }
+                }
+              });
 }
 
-// --- Embedding -------------------------------------------------------------------
+// --- Embedding
+// -------------------------------------------------------------------
 
 template <typename T>
 void EmbeddingForward(const EmbeddingPlan& plan) {
@@ -697,8 +705,8 @@ void EmbeddingBackward(const EmbeddingBackwardPlan& plan) {
     counts.assign(static_cast<size_t>(v), 0);
     for (int64_t i = 0; i < n; ++i) ++counts[idx[i]];
   }
-  const int64_t grain = std::max<int64_t>(1, v * 32768 / std::max<int64_t>(
-                                                             1, n * d));
+  const int64_t grain =
+      std::max<int64_t>(1, v * 32768 / std::max<int64_t>(1, n * d));
   ParallelFor(0, v, grain, [&](int64_t lo, int64_t hi) {
     std::vector<M> acc;
     if constexpr (!std::is_same_v<M, T>) {
@@ -707,9 +715,8 @@ void EmbeddingBackward(const EmbeddingBackwardPlan& plan) {
     for (int64_t i = 0; i < n; ++i) {
       const int64_t row = idx[i];
       if (row < lo || row >= hi || row == plan.padding_idx) continue;
-      const M scale = plan.scale_grad_by_freq
-                          ? M(1) / static_cast<M>(counts[row])
-                          : M(1);
+      const M scale =
+          plan.scale_grad_by_freq ? M(1) / static_cast<M>(counts[row]) : M(1);
       const T* src = gout + i * d;
       if constexpr (std::is_same_v<M, T>) {
         T* dst = gw + row * d;
@@ -725,24 +732,22 @@ void EmbeddingBackward(const EmbeddingBackwardPlan& plan) {
   });
 }
 
-// --- Registration ----------------------------------------------------------------
+// --- Registration
+// ----------------------------------------------------------------
 
-const KernelRegistrar kConv2dF32("conv2d", DeviceType::kCpu,
-                                 {DType::kFloat32}, &Conv2dForward<float>);
-const KernelRegistrar kConv2dF64("conv2d", DeviceType::kCpu,
-                                 {DType::kFloat64}, &Conv2dForward<double>);
-const KernelRegistrar kConv2dF16("conv2d", DeviceType::kCpu,
-                                 {DType::kFloat16},
+const KernelRegistrar kConv2dF32("conv2d", DeviceType::kCpu, {DType::kFloat32},
+                                 &Conv2dForward<float>);
+const KernelRegistrar kConv2dF64("conv2d", DeviceType::kCpu, {DType::kFloat64},
+                                 &Conv2dForward<double>);
+const KernelRegistrar kConv2dF16("conv2d", DeviceType::kCpu, {DType::kFloat16},
                                  &Conv2dForwardReduced<Float16>);
 const KernelRegistrar kConv2dBF16("conv2d", DeviceType::kCpu,
                                   {DType::kBFloat16},
                                   &Conv2dForwardReduced<BFloat16>);
 const KernelRegistrar kConv2dBwdF32("conv2d_backward", DeviceType::kCpu,
-                                    {DType::kFloat32},
-                                    &Conv2dBackward<float>);
+                                    {DType::kFloat32}, &Conv2dBackward<float>);
 const KernelRegistrar kConv2dBwdF64("conv2d_backward", DeviceType::kCpu,
-                                    {DType::kFloat64},
-                                    &Conv2dBackward<double>);
+                                    {DType::kFloat64}, &Conv2dBackward<double>);
 const KernelRegistrar kConv2dBwdF16("conv2d_backward", DeviceType::kCpu,
                                     {DType::kFloat16},
                                     &Conv2dBackwardReduced<Float16>);
@@ -751,15 +756,15 @@ const KernelRegistrar kConv2dBwdBF16("conv2d_backward", DeviceType::kCpu,
                                      &Conv2dBackwardReduced<BFloat16>);
 
 // Registers fn<T> for every floating dtype.
-#define TCH_NN_REGISTER_FLOATING(var, name, fn)                            \
-  const KernelRegistrar var##F32(name, DeviceType::kCpu, {DType::kFloat32}, \
-                                 &fn<float>);                               \
-  const KernelRegistrar var##F64(name, DeviceType::kCpu, {DType::kFloat64}, \
-                                 &fn<double>);                              \
-  const KernelRegistrar var##F16(name, DeviceType::kCpu, {DType::kFloat16}, \
-                                 &fn<Float16>);                             \
-  const KernelRegistrar var##BF16(name, DeviceType::kCpu,                   \
-                                  {DType::kBFloat16}, &fn<BFloat16>)
+#define TCH_NN_REGISTER_FLOATING(var, name, fn)                               \
+  const KernelRegistrar var##F32(name, DeviceType::kCpu, {DType::kFloat32},   \
+                                 &fn<float>);                                 \
+  const KernelRegistrar var##F64(name, DeviceType::kCpu, {DType::kFloat64},   \
+                                 &fn<double>);                                \
+  const KernelRegistrar var##F16(name, DeviceType::kCpu, {DType::kFloat16},   \
+                                 &fn<Float16>);                               \
+  const KernelRegistrar var##BF16(name, DeviceType::kCpu, {DType::kBFloat16}, \
+                                  &fn<BFloat16>)
 
 TCH_NN_REGISTER_FLOATING(kMaxPool, "max_pool2d", MaxPool2dForward);
 TCH_NN_REGISTER_FLOATING(kMaxPoolBwd, "max_pool2d_backward", MaxPool2dBackward);
@@ -774,9 +779,9 @@ TCH_NN_REGISTER_FLOATING(kEmbeddingBwd, "embedding_backward",
 #undef TCH_NN_REGISTER_FLOATING
 
 // Forward embedding copies rows of any dtype.
-#define TCH_NN_EMBEDDING(e, T, name, short_name)                              \
-  const KernelRegistrar kEmbedding##e("embedding", DeviceType::kCpu, {DType::e}, \
-                                      &EmbeddingForward<T>);
+#define TCH_NN_EMBEDDING(e, T, name, short_name)                     \
+  const KernelRegistrar kEmbedding##e("embedding", DeviceType::kCpu, \
+                                      {DType::e}, &EmbeddingForward<T>);
 TCH_FORALL_DTYPES(TCH_NN_EMBEDDING)
 #undef TCH_NN_EMBEDDING
 
