@@ -299,6 +299,23 @@ put("views.sigmoid_expand", torch.sigmoid(col.expand(6, 8)))
 put("views.remainder_expand", torch.remainder(base, col.expand(6, 8)))
 put("views.where_t", torch.where(base.t() > 0, base.t(), col.t()))
 
+# float32 add/sub/mul/div (ops.h), whose SIMD runs live in the elementwise
+# kernels: contiguous, scalar-broadcast on either side, strided, with alpha.
+aa, ab = torch.randn(24, 37), torch.randn(37) + 3
+acol = torch.randn(24, 1)
+put("arith.a", aa)
+put("arith.b", ab)
+put("arith.col", acol)
+put("arith.add_alpha", torch.add(aa, ab, alpha=2))
+put("arith.sub_alpha", torch.sub(aa, ab, alpha=0.5))
+put("arith.mul", aa * ab)
+put("arith.div", aa / ab)
+put("arith.div_scalar_first", torch.tensor(1.5) / ab)
+put("arith.sub_scalar_b", aa - 0.25)
+put("arith.mul_t", aa.t() * aa.t())
+put("arith.add_col", aa + acol)
+put("arith.div_col", acol.expand(24, 37) / ab)
+
 # 0-d and zero-size.
 s0 = torch.tensor(-1.25)
 put("zero_d.x", s0)

@@ -342,6 +342,33 @@ TEST(PointwiseTernaryTest, AddcmulAddcdiv) {
                       G("addc.int_value.addcmul")));
 }
 
+// float32 add/sub/mul/div from ops.h: their SIMD runs (contiguous, scalar
+// on either side) and the strided fallback, out of place and in place.
+TEST(PointwiseLayoutTest, Float32ArithmeticSimdRuns) {
+  const Tensor& a = G("arith.a");
+  const Tensor& b = G("arith.b");
+  const Tensor& col = G("arith.col");
+  EXPECT_TRUE(Matches(add(a, b, 2), G("arith.add_alpha")));
+  EXPECT_TRUE(Matches(sub(a, b, 0.5), G("arith.sub_alpha")));
+  EXPECT_TRUE(Matches(a * b, G("arith.mul")));
+  EXPECT_TRUE(Matches(a / b, G("arith.div")));
+  EXPECT_TRUE(Matches(scalar_tensor(1.5, DType::kFloat32) / b,
+                      G("arith.div_scalar_first")));
+  EXPECT_TRUE(Matches(a - 0.25, G("arith.sub_scalar_b")));
+  EXPECT_TRUE(Matches(a.t() * a.t(), G("arith.mul_t")));
+  EXPECT_TRUE(Matches(a + col, G("arith.add_col")));
+  EXPECT_TRUE(Matches(col.expand({24, 37}) / b, G("arith.div_col")));
+  Tensor x = a.clone();
+  x.add_(b, 2);
+  EXPECT_TRUE(Matches(x, G("arith.add_alpha")));
+  x = a.clone();
+  x.div_(b);
+  EXPECT_TRUE(Matches(x, G("arith.div")));
+  Tensor xt = a.clone().t();
+  xt.mul_(a.t());
+  EXPECT_TRUE(Matches(xt, G("arith.mul_t")));
+}
+
 // --- Layouts -----------------------------------------------------------------------------
 
 TEST(PointwiseLayoutTest, NonContiguousAndExpandedInputs) {
