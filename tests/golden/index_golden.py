@@ -221,6 +221,7 @@ for dn, dt in DTYPES.items():
         x[0, 2] = x[1, 5] = x[1, 1] = float("nan")
         x[2, 3] = float("inf")
         x[3, 0] = float("-inf")
+        x[0, 4], x[0, 6], x[0, 7] = 0.0, -0.0, 0.0  # -0.0 ties with 0.0
         x = x.to(dt)
     else:
         x = make((4, 9), dt)

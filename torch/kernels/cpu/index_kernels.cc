@@ -99,28 +99,47 @@ void GatherKernel(const GatherPlan& p) {
 // ----------------------------------------------
 
 // Applies `update(dst, src)` for every (position, step along dim) of the
-// plan, keeping the steps of one position in order on one thread (Note
-// [Deterministic scatter]). With `lo`/`hi`, only targets in [lo, hi) along
-// dim are updated (ownership mode); other indices are still checked.
-template <typename I, typename Update>
+// run, keeping the steps of one position in order (Note [Deterministic
+// scatter]). In ownership mode (kOwned) only targets in [lo, hi) along dim
+// are updated; every index is still checked.
+template <bool kOwned, typename I, typename Update>
 void ScatterRun(const ScatterPlan& p, char* const* ptrs, const int64_t* s,
                 int64_t n, int64_t lo, int64_t hi, Update& update) {
   const int64_t ds1 = p.dim_strides[1], ds2 = p.dim_strides[2];
-  auto step = [&](int64_t k, int64_t j) {
-    const int64_t v = CheckedIndex(Load<I>(ptrs[1] + k * s[1] + j * ds1),
-                                   p.dim_size, p.op, p.dim);
-    if (v < lo || v >= hi) return;
-    update(ptrs[0] + k * s[0] + v * p.self_dim_stride,
-           ptrs[2] + k * s[2] + j * ds2);
-  };
+  const int64_t sds = p.self_dim_stride;
+  auto owned = [lo, hi](int64_t v) { return !kOwned || (v >= lo && v < hi); };
+  if (s[1] == 0 && n > 1) {
+    // One index per step for the whole run (index_add): update rows.
+    for (int64_t j = 0; j < p.dim_len; ++j) {
+      const int64_t v =
+          CheckedIndex(Load<I>(ptrs[1] + j * ds1), p.dim_size, p.op, p.dim);
+      if (!owned(v)) continue;
+      char* dst = ptrs[0] + v * sds;
+      const char* src = ptrs[2] + j * ds2;
+      for (int64_t k = 0; k < n; ++k) update(dst + k * s[0], src + k * s[2]);
+    }
+    return;
+  }
   // Walk whichever of (positions, steps) is closer in memory innermost.
   if (std::abs(ds1) <= std::abs(s[1]) || n == 1) {
     for (int64_t k = 0; k < n; ++k) {
-      for (int64_t j = 0; j < p.dim_len; ++j) step(k, j);
+      char* self = ptrs[0] + k * s[0];
+      const char* idx = ptrs[1] + k * s[1];
+      const char* src = ptrs[2] + k * s[2];
+      for (int64_t j = 0; j < p.dim_len; ++j, idx += ds1, src += ds2) {
+        const int64_t v = CheckedIndex(Load<I>(idx), p.dim_size, p.op, p.dim);
+        if (owned(v)) update(self + v * sds, src);
+      }
     }
   } else {
     for (int64_t j = 0; j < p.dim_len; ++j) {
-      for (int64_t k = 0; k < n; ++k) step(k, j);
+      char* self = ptrs[0];
+      const char* idx = ptrs[1] + j * ds1;
+      const char* src = ptrs[2] + j * ds2;
+      for (int64_t k = 0; k < n; ++k, self += s[0], idx += s[1], src += s[2]) {
+        const int64_t v = CheckedIndex(Load<I>(idx), p.dim_size, p.op, p.dim);
+        if (owned(v)) update(self + v * sds, src);
+      }
     }
   }
 }
@@ -128,15 +147,17 @@ void ScatterRun(const ScatterPlan& p, char* const* ptrs, const int64_t* s,
 template <typename I, typename Update>
 void ScatterLoop(const ScatterPlan& p, Update update) {
   const int64_t positions = p.iter.numel;
-  const int64_t work = positions * p.dim_len;
   const int threads = GetNumThreads();
-  if (positions < threads && work >= kGrain && p.dim_size > 1 &&
-      !InParallelRegion()) {
-    // Few positions, long index: each thread owns a range of target rows.
+  // Ownership pays only when few positions (< threads) meet a long index and
+  // an output too large for cache, where random updates dominate the cost
+  // of every thread scanning the whole index.
+  constexpr int64_t kOwnershipMinOutput = int64_t{1} << 18;
+  if (positions < threads && positions * p.dim_len >= kGrain &&
+      positions * p.dim_size >= kOwnershipMinOutput && !InParallelRegion()) {
     ParallelFor(0, p.dim_size, 1, [&](int64_t lo, int64_t hi) {
       ForEachRun(p.iter, 0, positions,
                  [&](char* const* ptrs, const int64_t* s, int64_t n) {
-                   ScatterRun<I>(p, ptrs, s, n, lo, hi, update);
+                   ScatterRun<true, I>(p, ptrs, s, n, lo, hi, update);
                  });
     });
     return;
@@ -144,7 +165,7 @@ void ScatterLoop(const ScatterPlan& p, Update update) {
   ParallelFor(0, positions, RowGrain(p.dim_len), [&](int64_t b, int64_t e) {
     ForEachRun(p.iter, b, e,
                [&](char* const* ptrs, const int64_t* s, int64_t n) {
-                 ScatterRun<I>(p, ptrs, s, n, 0, p.dim_size, update);
+                 ScatterRun<false, I>(p, ptrs, s, n, 0, 0, update);
                });
   });
 }
@@ -444,14 +465,14 @@ inline bool IsNan(M v) {
   }
 }
 
-// Calls fn(in, values, indices, buffer) with each row's base pointers and a
-// scratch vector of in_len elements (one per chunk), in parallel.
-template <typename T, typename Elem, typename Fn>
+// Calls fn(in, values, indices, scratch) with each row's base pointers and
+// a Scratch object owned by the chunk (reused across its rows), in parallel.
+template <typename T, typename Scratch, typename Fn>
 void ForEachSortRow(const SortPlan& p, int64_t row_cost, Fn&& fn) {
   int64_t rows = 1;
   for (int d = 0; d < p.ndim; ++d) rows *= p.sizes[d];
   ParallelFor(0, rows, RowGrain(row_cost), [&](int64_t lo, int64_t hi) {
-    std::vector<Elem> buffer(p.in_len);
+    Scratch scratch;
     int64_t coord[kMaxIndexDims];
     int64_t rest = lo;
     for (int d = p.ndim - 1; d >= 0; --d) {
@@ -465,7 +486,7 @@ void ForEachSortRow(const SortPlan& p, int64_t row_cost, Fn&& fn) {
       }
       fn(reinterpret_cast<const T*>(p.data[0]) + off[0],
          reinterpret_cast<T*>(p.data[1]) + off[1],
-         reinterpret_cast<int64_t*>(p.data[2]) + off[2], buffer);
+         reinterpret_cast<int64_t*>(p.data[2]) + off[2], scratch);
       for (int d = p.ndim - 1; d >= 0; --d) {
         if (++coord[d] < p.sizes[d]) break;
         coord[d] = 0;
@@ -474,32 +495,104 @@ void ForEachSortRow(const SortPlan& p, int64_t row_cost, Fn&& fn) {
   });
 }
 
+// Order-preserving unsigned keys: a < b (with NaN above everything and
+// -0.0 == +0.0, as PyTorch compares) iff Key(a) < Key(b).
+template <typename T>
+auto SortKey(T v) {
+  if constexpr (std::is_same_v<T, double>) {
+    if (std::isnan(v)) return ~uint64_t{0};
+    uint64_t b;
+    const double canon = v == 0 ? 0.0 : v;
+    std::memcpy(&b, &canon, sizeof(b));
+    return b ^ ((b >> 63) ? ~uint64_t{0} : uint64_t{1} << 63);
+  } else if constexpr (std::is_floating_point_v<OpMath<T>>) {
+    const float f = static_cast<float>(v);
+    if (std::isnan(f)) return ~uint32_t{0};
+    uint32_t b;
+    const float canon = f == 0 ? 0.0f : f;
+    std::memcpy(&b, &canon, sizeof(b));
+    return b ^ ((b >> 31) ? ~uint32_t{0} : uint32_t{1} << 31);
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    return static_cast<uint64_t>(v) ^ (uint64_t{1} << 63);
+  } else if constexpr (std::is_same_v<T, int32_t>) {
+    return static_cast<uint32_t>(v) ^ (uint32_t{1} << 31);
+  } else {
+    return static_cast<uint32_t>(v);  // uint8, bool
+  }
+}
+
+// Stable LSD radix sort of packed (key << 32 | position) values by their
+// upper 32 bits; skips bytes on which all keys agree.
+void RadixSortHigh32(std::vector<uint64_t>& a, std::vector<uint64_t>& tmp) {
+  const size_t n = a.size();
+  tmp.resize(n);
+  for (int shift = 32; shift < 64; shift += 8) {
+    size_t count[256] = {};
+    for (uint64_t x : a) ++count[(x >> shift) & 0xFF];
+    if (count[(a[0] >> shift) & 0xFF] == n) continue;
+    size_t sum = 0;
+    for (size_t& c : count) {
+      const size_t t = c;
+      c = sum;
+      sum += t;
+    }
+    for (uint64_t x : a) tmp[count[(x >> shift) & 0xFF]++] = x;
+    a.swap(tmp);
+  }
+}
+
+struct SortScratch {
+  std::vector<uint64_t> packed, tmp;
+  std::vector<std::pair<uint64_t, int64_t>> pairs;
+};
+
+// Stable sort of one row through integer keys (descending = complemented
+// keys); positions break ties, which is exactly the stable order.
+template <typename T>
+void SortRow(const SortPlan& p, const T* in, T* values, int64_t* indices,
+             SortScratch& scratch) {
+  const int64_t n = p.in_len, is = p.dim_strides[0];
+  using K = decltype(SortKey(T()));
+  auto write = [&](int64_t j, int64_t from) {
+    if (p.write_values) values[j * p.dim_strides[1]] = in[from * is];
+    indices[j * p.dim_strides[2]] = from;
+  };
+  if constexpr (sizeof(K) == 4) {
+    if (n < (int64_t{1} << 32)) {  // (key << 32 | position) in one word
+      std::vector<uint64_t>& buf = scratch.packed;
+      buf.resize(n);
+      for (int64_t j = 0; j < n; ++j) {
+        const K key = SortKey(in[j * is]);
+        buf[j] = (uint64_t{p.descending ? K(~key) : key} << 32) |
+                 static_cast<uint64_t>(j);
+      }
+      if (n >= 256) {
+        RadixSortHigh32(buf, scratch.tmp);
+      } else {
+        std::sort(buf.begin(), buf.end());
+      }
+      for (int64_t j = 0; j < n; ++j) {
+        write(j, static_cast<int64_t>(buf[j] & 0xFFFFFFFFu));
+      }
+      return;
+    }
+  }
+  auto& pairs = scratch.pairs;
+  pairs.resize(n);
+  for (int64_t j = 0; j < n; ++j) {
+    const uint64_t key = SortKey(in[j * is]);
+    pairs[j] = {p.descending ? ~key : key, j};
+  }
+  std::sort(pairs.begin(), pairs.end());
+  for (int64_t j = 0; j < n; ++j) write(j, pairs[j].second);
+}
+
 template <typename T>
 void SortKernel(const SortPlan& p) {
-  using M = OpMath<T>;
-  using Elem = std::pair<M, int64_t>;
-  const int64_t n = p.in_len;
-  ForEachSortRow<T, Elem>(
-      p, n * 8,
-      [&](const T* in, T* values, int64_t* indices, std::vector<Elem>& buf) {
-        for (int64_t j = 0; j < n; ++j)
-          buf[j] = {M(in[j * p.dim_strides[0]]), j};
-        // NaN sorts as the largest value (PyTorch's KeyValueComp{Asc,Desc}).
-        if (p.descending) {
-          std::stable_sort(
-              buf.begin(), buf.end(), [](const Elem& a, const Elem& b) {
-                return (IsNan(a.first) && !IsNan(b.first)) || a.first > b.first;
-              });
-        } else {
-          std::stable_sort(
-              buf.begin(), buf.end(), [](const Elem& a, const Elem& b) {
-                return (!IsNan(a.first) && IsNan(b.first)) || a.first < b.first;
-              });
-        }
-        for (int64_t j = 0; j < n; ++j) {
-          if (p.write_values) values[j * p.dim_strides[1]] = T(buf[j].first);
-          indices[j * p.dim_strides[2]] = buf[j].second;
-        }
+  ForEachSortRow<T, SortScratch>(
+      p, p.in_len * 8,
+      [&](const T* in, T* values, int64_t* indices, SortScratch& scratch) {
+        SortRow(p, in, values, indices, scratch);
       });
 }
 
@@ -519,9 +612,10 @@ void TopkKernel(const SortPlan& p) {
   auto less = [](const Elem& x, const Elem& y) {
     return (!IsNan(x.first) && IsNan(y.first)) || x.first < y.first;
   };
-  ForEachSortRow<T, Elem>(
+  ForEachSortRow<T, std::vector<Elem>>(
       p, n * 4,
       [&](const T* in, T* values, int64_t* indices, std::vector<Elem>& queue) {
+        queue.resize(n);  // allocates once per chunk
         for (int64_t j = 0; j < n; ++j)
           queue[j] = {M(in[j * p.dim_strides[0]]), j};
         const bool use_partial_sort = k * 64 <= n;
