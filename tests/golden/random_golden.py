@@ -93,20 +93,23 @@ def box_muller(a, b, bits):
 
 
 def randperm_reference(seed, start, n):
-  bits = (n - 1).bit_length()
-  low = (1 << bits) - 1
+  """The random bucket sort of tch::randperm, from its documentation."""
+  width = n.bit_length()
+  k_bits = 0 if width <= 12 else min(width - 12, 6)
   r = words64(seed, start, n)
-  keys = sorted(((r[i] & ~low) & (2**64 - 1)) | i for i in range(n))
+  bucket = [(x >> (64 - k_bits)) if k_bits else 0 for x in r]
+  perm = sorted(range(n), key=lambda i: (bucket[i], i))
+  draws = words64(seed, start, n, subsequence=1)
   s = 0
   while s < n:
     e = s + 1
-    while e < n and keys[e] >> bits == keys[s] >> bits:
+    while e < n and bucket[perm[e]] == bucket[perm[s]]:
       e += 1
     for k in range(e - s - 1, 0, -1):
-      j = (words64(seed, start, s + k + 1, 1)[s + k] * (k + 1)) >> 64
-      keys[s + k], keys[s + j] = keys[s + j], keys[s + k]
+      j = (draws[s + k] * (k + 1)) >> 64
+      perm[s + k], perm[s + j] = perm[s + j], perm[s + k]
     s = e
-  return [k & low for k in keys]
+  return perm
 
 
 def main():
@@ -176,8 +179,8 @@ def main():
   out["bernoulli.out"] = torch.tensor(
       [1.0 if x < float(pi) * 2.0**32 else 0.0 for x, pi in zip(w, p.tolist())],
       dtype=torch.float32)
-  # 11. randperm(10) and 12. randperm(2000).
-  for n in (10, 2000):
+  # 11. randperm(10) (one bucket) and 12. randperm(5000) (two buckets).
+  for n in (10, 5000):
     out[f"randperm_{n}.out"] = torch.tensor(
         randperm_reference(seed, g.reserve(n, True), n))
   # 13. dropout(x, 0.3, training) float32 [4, 25]; x from a fixed draw.

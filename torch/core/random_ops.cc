@@ -62,23 +62,26 @@ bool IsWideDType(DType dtype) { return dtype == DType::kFloat64; }
 
 }  // namespace
 
-// --- uniform / normal -----------------------------------------------------------
+// --- uniform / normal
+// -----------------------------------------------------------
 
 Tensor& uniform_(Tensor& self, double from, double to, Generator* generator) {
   CheckFloating("uniform_", self.dtype());
   TCH_CHECK(std::isfinite(from) && std::isfinite(to),
             "uniform_ expects finite bounds, but found from=", from,
             " to=", to);
-  TCH_CHECK(from <= to, "uniform_ expects to return a [from, to) range, but "
-            "found from=", from, " > to=", to);
+  TCH_CHECK(from <= to,
+            "uniform_ expects to return a [from, to) range, but "
+            "found from=",
+            from, " > to=", to);
   const double max = MaxFinite(self.dtype());
-  TCH_CHECK(std::fabs(from) <= max, "from is out of bounds for ",
-            self.dtype());
+  TCH_CHECK(std::fabs(from) <= max, "from is out of bounds for ", self.dtype());
   TCH_CHECK(std::fabs(to) <= max, "to is out of bounds for ", self.dtype());
-  TCH_CHECK(to - from <= max, "uniform_ expects to-from <= ", max,
-            " for ", self.dtype(), ", but found to=", to, " from=", from);
+  TCH_CHECK(to - from <= max, "uniform_ expects to-from <= ", max, " for ",
+            self.dtype(), ", but found to=", to, " from=", from);
   RandomPlan plan;
-  plan.stream = ReserveStream(generator, self.numel(), IsWideDType(self.dtype()));
+  plan.stream =
+      ReserveStream(generator, self.numel(), IsWideDType(self.dtype()));
   plan.a = from;
   plan.b = to;
   if (self.numel() > 0) RunRandom(kUniformOp, plan, self, {});
@@ -93,7 +96,8 @@ Tensor& normal_(Tensor& self, double mean, double std, Generator* generator) {
             " std=", std);
   TCH_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
   RandomPlan plan;
-  plan.stream = ReserveStream(generator, self.numel(), IsWideDType(self.dtype()));
+  plan.stream =
+      ReserveStream(generator, self.numel(), IsWideDType(self.dtype()));
   plan.a = mean;
   plan.b = std;
   if (self.numel() > 0) RunRandom(kNormalOp, plan, self, {});
@@ -129,7 +133,8 @@ Tensor randn_like(const Tensor& input, Generator* generator) {
   return out;
 }
 
-// --- randint ------------------------------------------------------------------
+// --- randint
+// ------------------------------------------------------------------
 
 namespace {
 
@@ -159,8 +164,10 @@ void IntegerBounds(DType dtype, double* lo, double* hi) {
 
 Tensor randint(int64_t low, int64_t high, IntList sizes, DType dtype,
                Generator* generator) {
-  TCH_CHECK(low < high, "random_ expects 'from' to be less than 'to', but "
-            "got from=", low, " >= to=", high);
+  TCH_CHECK(low < high,
+            "random_ expects 'from' to be less than 'to', but "
+            "got from=",
+            low, " >= to=", high);
   if (dtype != DType::kInt64) {
     double lo = 0, hi = 0;
     IntegerBounds(dtype, &lo, &hi);
@@ -176,18 +183,18 @@ Tensor randint(int64_t low, int64_t high, IntList sizes, DType dtype,
   RandomPlan plan;
   plan.low = low;
   plan.range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
-  plan.stream = ReserveStream(generator, out.numel(),
-                              plan.range > kRandintNarrowRange);
+  plan.stream =
+      ReserveStream(generator, out.numel(), plan.range > kRandintNarrowRange);
   if (out.numel() > 0) RunRandom(kRandintOp, plan, out, {});
   return out;
 }
 
-Tensor randint(int64_t high, IntList sizes, DType dtype,
-               Generator* generator) {
+Tensor randint(int64_t high, IntList sizes, DType dtype, Generator* generator) {
   return randint(0, high, sizes, dtype, generator);
 }
 
-// --- randperm -------------------------------------------------------------------
+// --- randperm
+// -------------------------------------------------------------------
 
 Tensor randperm(int64_t n, DType dtype, Generator* generator) {
   TCH_CHECK(n >= 0, "randperm: n must be non-negative, got ", n);
@@ -211,13 +218,14 @@ Tensor randperm(int64_t n, DType dtype, Generator* generator) {
   return out;
 }
 
-// --- bernoulli ------------------------------------------------------------------
+// --- bernoulli
+// ------------------------------------------------------------------
 
 namespace {
 
 void CheckProbability(const char* op, double p) {
-  TCH_CHECK(p >= 0.0 && p <= 1.0, op, " expects p to be in [0, 1], but got p=",
-            p);
+  TCH_CHECK(p >= 0.0 && p <= 1.0, op,
+            " expects p to be in [0, 1], but got p=", p);
 }
 
 }  // namespace
@@ -248,13 +256,15 @@ Tensor bernoulli(const Tensor& p, Generator* generator) {
   plan.invalid_p = &invalid;
   plan.stream = ReserveStream(generator, out.numel(), /*wide=*/false);
   if (out.numel() > 0) RunRandom(kBernoulliTensorOp, plan, out, {p});
-  TCH_CHECK(!invalid, "bernoulli: expected all probabilities p in [0, 1], "
+  TCH_CHECK(!invalid,
+            "bernoulli: expected all probabilities p in [0, 1], "
             "got a value outside that range (or NaN) in p of shape ",
             ShapeToString(p.sizes()));
   return out;
 }
 
-// --- dropout ----------------------------------------------------------------------
+// --- dropout
+// ----------------------------------------------------------------------
 
 DropoutResult dropout(const Tensor& input, double p, bool training,
                       Generator* generator) {

@@ -70,7 +70,7 @@ TCH_HOST_DEVICE constexpr uint64_t RandomBlocksFor(int64_t numel, bool wide) {
 
 // The block holding element `i`'s draw, for either layout.
 // Block `block_index` of the op's reservation; subsequence 0 unless an op
-// documents a second stream (randperm's tie shuffles use subsequence 1).
+// documents a second stream (randperm's shuffles use subsequence 1).
 TCH_HOST_DEVICE constexpr PhiloxBlock RandomBlockAt(const RandomStream& s,
                                                     uint64_t block_index,
                                                     uint64_t subsequence = 0) {
@@ -159,37 +159,46 @@ TCH_HOST_DEVICE constexpr bool BernoulliFromUint32(uint32_t w, double p) {
   return static_cast<double>(w) < p * 4294967296.0;
 }
 
-// randperm's sort key for element i of an n-element permutation, with
-// `bits` = bit width of n - 1: element i's 64-bit draw with its low `bits`
-// bits replaced by i. Keys are unique; see randperm below.
-TCH_HOST_DEVICE constexpr uint64_t RandpermKeyAt(const RandomStream& s,
-                                                 uint64_t i, int bits) {
-  const uint64_t low = bits == 0 ? 0 : (~uint64_t{0} >> (64 - bits));
-  return (RandomUint64At(s, i) & ~low) | i;
+// randperm (see its comment below) puts element i in bucket
+// RandpermBucketAt(i) and shuffles each bucket. The bucket count 2^K grows
+// with n so that buckets average 2048 to 4096 elements (K = bit width of n
+// minus 12), up to 64 buckets (K <= 6) so that the scatter into buckets
+// streams through few cache lines; K is 0 (a plain Fisher-Yates shuffle) for
+// n < 4096.
+TCH_HOST_DEVICE constexpr int RandpermBucketBits(int64_t n) {
+  int width = 0;
+  for (uint64_t v = n > 0 ? static_cast<uint64_t>(n) : 0; v != 0; v >>= 1) {
+    ++width;
+  }
+  return width <= 12 ? 0 : (width - 12 > 6 ? 6 : width - 12);
 }
 
-// randperm's tie step: given keys[0 .. n) sorted ascending, shuffles every
-// run of keys equal above their low `bits` bits (Fisher-Yates driven by
-// subsequence 1, as documented at randperm). Serial; runs are rare and short.
-TCH_HOST_DEVICE inline void RandpermShuffleTies(uint64_t* keys, int64_t n,
-                                                int bits,
-                                                const RandomStream& s) {
-  for (int64_t start = 0; start < n;) {
-    int64_t end = start + 1;
-    while (end < n && (keys[end] >> bits) == (keys[start] >> bits)) ++end;
-    for (int64_t k = end - start - 1; k >= 1; --k) {
-      const uint64_t j = BoundedFromUint64(
-          RandomUint64At(s, static_cast<uint64_t>(start + k), 1),
-          static_cast<uint64_t>(k + 1));
-      const uint64_t t = keys[start + k];
-      keys[start + k] = keys[start + static_cast<int64_t>(j)];
-      keys[start + static_cast<int64_t>(j)] = t;
-    }
-    start = end;
+// Element i's bucket: the top `bits` bits of its 64-bit draw.
+TCH_HOST_DEVICE constexpr uint64_t RandpermBucketAt(const RandomStream& s,
+                                                    uint64_t i, int bits) {
+  return bits == 0 ? 0 : RandomUint64At(s, i) >> (64 - bits);
+}
+
+// randperm's shuffle of the bucket at positions [begin, end) of `perm`:
+// Fisher-Yates, for k = end - begin - 1 down to 1, swapping positions
+// begin + k and begin + BoundedFromUint64(RandomUint64At(s, begin + k, 1),
+// k + 1) (64-bit draws of Philox subsequence 1, indexed by position).
+template <typename T>
+TCH_HOST_DEVICE inline void RandpermShuffleRange(T* perm, int64_t begin,
+                                                 int64_t end,
+                                                 const RandomStream& s) {
+  for (int64_t k = end - begin - 1; k >= 1; --k) {
+    const int64_t j = static_cast<int64_t>(BoundedFromUint64(
+        RandomUint64At(s, static_cast<uint64_t>(begin + k), 1),
+        static_cast<uint64_t>(k + 1)));
+    const T t = perm[begin + k];
+    perm[begin + k] = perm[begin + j];
+    perm[begin + j] = t;
   }
 }
 
-// ---- Kernel interface ----------------------------------------------------------
+// ---- Kernel interface
+// ----------------------------------------------------------
 
 // What a random kernel gets: an elementwise plan (operand 0 is the output,
 // written in the plan's row-major order, which is the element index of Note
@@ -226,7 +235,8 @@ struct RandpermPlan {
 };
 using RandpermKernel = void(const RandpermPlan& plan);
 
-// ---- Ops ----------------------------------------------------------------------
+// ---- Ops
+// ----------------------------------------------------------------------
 // `generator` may be null: the op then uses DefaultCpuGenerator(). All ops
 // return new contiguous tensors on the CPU unless stated otherwise. Errors are
 // tch::ValueError unless stated otherwise.
@@ -255,16 +265,14 @@ Tensor randint(int64_t high, IntList sizes, DType dtype = DType::kInt64,
 
 // A uniformly random permutation of [0, n) as a 1-D tensor of `dtype`
 // (int64, int32 or floating; n - 1 must be exactly representable).
-// Algorithm (defines the stream; a CUDA kernel sorts the same way): with
-// b = bit width of n - 1, element i gets the key (r_i with its low b bits
-// cleared) | i, where r_i is its 64-bit draw; indices are sorted by key, and
-// each run of equal truncated keys (a tie, probability about n^2 / 2^(65-b))
-// is then shuffled by Fisher-Yates: for a run at sorted positions
-// [s, s + L), for k = L - 1 down to 1, swap positions s + k and
-// s + BoundedFromUint64(RandomUint64At(stream, s + k, /*subsequence=*/1),
-// k + 1). Exactly uniform up to the n / 2^64 multiply-shift bias of tie
-// shuffles. Reserves ceil(n / 2) blocks (subsequence 1 uses the same block
-// range, which no other op touches).
+// Algorithm (defines the stream; a CUDA kernel must do the same): a random
+// bucket sort. Element i goes to bucket RandpermBucketAt(i) (2^K buckets, see
+// RandpermBucketBits); buckets are laid out in bucket order, elements within
+// a bucket in increasing i; then each bucket is shuffled by
+// RandpermShuffleRange. Iid uniform buckets followed by uniform shuffles give
+// exactly uniform permutations, up to the n / 2^64 bias of the
+// multiply-shift draws. Reserves ceil(n / 2) blocks; the shuffle draws use
+// the same blocks of subsequence 1, which no other op touches.
 // Errors: n < 0 ("randperm: n must be non-negative, got -1").
 Tensor randperm(int64_t n, DType dtype = DType::kInt64,
                 Generator* generator = nullptr);

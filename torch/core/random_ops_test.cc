@@ -29,9 +29,9 @@
 namespace tch {
 namespace {
 
-using ::testing::HasSubstr;
 using ::tch::testing::TensorsClose;
 using ::tch::testing::TensorsEqual;
+using ::testing::HasSubstr;
 
 const std::map<std::string, Tensor>& Golden() {
   static const auto* golden = new std::map<std::string, Tensor>(
@@ -49,7 +49,8 @@ class RandomOpsTest : public ::testing::Test {
 
 // Expects `fn` to throw E with `substring` in its message.
 template <typename E>
-void ExpectError(const std::function<void()>& fn, const std::string& substring) {
+void ExpectError(const std::function<void()>& fn,
+                 const std::string& substring) {
   try {
     fn();
     ADD_FAILURE() << "expected an exception containing \"" << substring << "\"";
@@ -58,16 +59,21 @@ void ExpectError(const std::function<void()>& fn, const std::string& substring) 
   }
 }
 
-// --- The stream definition against the reference ------------------------------------
+// --- The stream definition against the reference
+// ------------------------------------
 
 TEST_F(RandomOpsTest, GoldenStreamFromIndependentPhilox) {
   Generator gen(static_cast<uint64_t>(G("params.seed").item<int64_t>()));
   gen.set_offset(static_cast<uint64_t>(G("params.offset").item<int64_t>()));
   // Same calls, same order as random_golden.py.
-  EXPECT_TRUE(TensorsEqual(rand({3, 50}, DType::kFloat32, &gen), G("rand_f32.out")));
-  EXPECT_TRUE(TensorsEqual(rand({41}, DType::kFloat64, &gen), G("rand_f64.out")));
-  EXPECT_TRUE(TensorsEqual(rand({37}, DType::kFloat16, &gen), G("rand_f16.out")));
-  EXPECT_TRUE(TensorsEqual(rand({37}, DType::kBFloat16, &gen), G("rand_bf16.out")));
+  EXPECT_TRUE(
+      TensorsEqual(rand({3, 50}, DType::kFloat32, &gen), G("rand_f32.out")));
+  EXPECT_TRUE(
+      TensorsEqual(rand({41}, DType::kFloat64, &gen), G("rand_f64.out")));
+  EXPECT_TRUE(
+      TensorsEqual(rand({37}, DType::kFloat16, &gen), G("rand_f16.out")));
+  EXPECT_TRUE(
+      TensorsEqual(rand({37}, DType::kBFloat16, &gen), G("rand_bf16.out")));
   Tensor u = empty({64});
   uniform_(u, -2.0, 3.0, &gen);
   EXPECT_TRUE(TensorsEqual(u, G("uniform_f32.out")));
@@ -82,10 +88,12 @@ TEST_F(RandomOpsTest, GoldenStreamFromIndependentPhilox) {
   EXPECT_TRUE(TensorsEqual(
       randint(-1000000000000, 1000000000003, {50}, DType::kInt64, &gen),
       G("randint_wide.out")));
-  EXPECT_TRUE(TensorsEqual(bernoulli(G("bernoulli.p"), &gen), G("bernoulli.out")));
-  EXPECT_TRUE(TensorsEqual(randperm(10, DType::kInt64, &gen), G("randperm_10.out")));
   EXPECT_TRUE(
-      TensorsEqual(randperm(2000, DType::kInt64, &gen), G("randperm_2000.out")));
+      TensorsEqual(bernoulli(G("bernoulli.p"), &gen), G("bernoulli.out")));
+  EXPECT_TRUE(
+      TensorsEqual(randperm(10, DType::kInt64, &gen), G("randperm_10.out")));
+  EXPECT_TRUE(TensorsEqual(randperm(5000, DType::kInt64, &gen),
+                           G("randperm_5000.out")));
   DropoutResult d = dropout(G("dropout.x"), 0.3, true, &gen);
   EXPECT_TRUE(TensorsEqual(d.mask, G("dropout.mask")));
   EXPECT_TRUE(TensorsEqual(d.output, G("dropout.out")));
@@ -110,27 +118,32 @@ TEST_F(RandomOpsTest, KernelsMatchPerElementReference) {
   const int64_t n = 10007;
   gen.set_offset(123);
   const RandomStream s{PhiloxKeyFromSeed(99), 123};
-  const std::vector<float> r = rand({n}, DType::kFloat32, &gen).ToVector<float>();
+  const std::vector<float> r =
+      rand({n}, DType::kFloat32, &gen).ToVector<float>();
   gen.set_offset(123);
-  const std::vector<float> z = randn({n}, DType::kFloat32, &gen).ToVector<float>();
+  const std::vector<float> z =
+      randn({n}, DType::kFloat32, &gen).ToVector<float>();
   gen.set_offset(123);
   const std::vector<double> zd =
       randn({n}, DType::kFloat64, &gen).ToVector<double>();
   gen.set_offset(123);
   const std::vector<int64_t> wide =
-      randint(0, int64_t{1} << 40, {n}, DType::kInt64, &gen).ToVector<int64_t>();
-  for (int64_t i : {0L, 1L, 2L, 3L, 511L, 512L, 513L, 4095L, 4096L, 5555L,
-                    n - 2, n - 1}) {
+      randint(0, int64_t{1} << 40, {n}, DType::kInt64, &gen)
+          .ToVector<int64_t>();
+  for (int64_t i :
+       {0L, 1L, 2L, 3L, 511L, 512L, 513L, 4095L, 4096L, 5555L, n - 2, n - 1}) {
     SCOPED_TRACE(i);
     EXPECT_EQ(r[i], UniformFromUint32(RandomUint32At(s, i), 24));
-    EXPECT_EQ(z[i], NormalFloatAt(s, i));
+    // SIMD log/sin/cos: a few ulps from the C library's.
+    EXPECT_NEAR(z[i], NormalFloatAt(s, i), 4e-6 * (1 + std::fabs(z[i])));
     EXPECT_EQ(zd[i], NormalDoubleAt(s, i));
     EXPECT_EQ(wide[i], static_cast<int64_t>(BoundedFromUint64(
                            RandomUint64At(s, i), uint64_t{1} << 40)));
   }
 }
 
-// --- Thread count, chunking and layout invariance ---------------------------------------
+// --- Thread count, chunking and layout invariance
+// ---------------------------------------
 
 // Runs make() under 1, 2 and 4 threads from the same generator state and
 // expects bit-identical results.
@@ -152,16 +165,16 @@ void ExpectThreadInvariant(const std::function<Tensor(Generator*)>& make) {
 
 TEST_F(RandomOpsTest, BitIdenticalAcrossThreadCounts) {
   const int64_t n = 100003;  // many tiles, not a multiple of 4
-  for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kFloat16,
-                      DType::kBFloat16}) {
+  for (DType dtype :
+       {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16}) {
     SCOPED_TRACE(DTypeName(dtype));
     ExpectThreadInvariant([&](Generator* g) { return rand({n}, dtype, g); });
     ExpectThreadInvariant([&](Generator* g) { return randn({n}, dtype, g); });
-    ExpectThreadInvariant([&](Generator* g) {
-      return bernoulli(full({n}, 0.3, dtype), g);
-    });
     ExpectThreadInvariant(
-        [&](Generator* g) { return dropout(ones({n}, dtype), 0.4, true, g).output; });
+        [&](Generator* g) { return bernoulli(full({n}, 0.3, dtype), g); });
+    ExpectThreadInvariant([&](Generator* g) {
+      return dropout(ones({n}, dtype), 0.4, true, g).output;
+    });
   }
   ExpectThreadInvariant(
       [&](Generator* g) { return randint(-7, 100, {n}, DType::kInt64, g); });
@@ -171,7 +184,8 @@ TEST_F(RandomOpsTest, BitIdenticalAcrossThreadCounts) {
   ExpectThreadInvariant([&](Generator* g) {
     return bernoulli(zeros({n}, DType::kUInt8), 0.5, g);
   });
-  ExpectThreadInvariant([&](Generator* g) { return randperm(n, DType::kInt64, g); });
+  ExpectThreadInvariant(
+      [&](Generator* g) { return randperm(n, DType::kInt64, g); });
   ExpectThreadInvariant([&](Generator* g) {
     Tensor t = empty({301, 333}).t();  // non-contiguous
     normal_(t, 1.0, 2.0, g);
@@ -223,13 +237,15 @@ TEST_F(RandomOpsTest, NonContiguousAndBroadcastInputs) {
   EXPECT_TRUE(TensorsEqual(d1.mask, d2.mask));
   // dropout_backward with a broadcast mask and a sliced grad.
   const Tensor g = randn({6, 10}, DType::kFloat32, &gen).slice(1, 0, 10, 2);
-  const Tensor m = from_vector<bool>({true, false, true, true, false}).view({1, 5});
+  const Tensor m =
+      from_vector<bool>({true, false, true, true, false}).view({1, 5});
   const Tensor gb = dropout_backward(g, m, 0.5);
-  EXPECT_TRUE(TensorsClose(gb, g * m.expand({6, 5}).to(DType::kFloat32) * 2.0,
-                           0, 0));
+  EXPECT_TRUE(
+      TensorsClose(gb, g * m.expand({6, 5}).to(DType::kFloat32) * 2.0, 0, 0));
 }
 
-// --- Generator state ----------------------------------------------------------------
+// --- Generator state
+// ----------------------------------------------------------------
 
 TEST_F(RandomOpsTest, ReservationsAdvanceTheOffsetAsDocumented) {
   Generator gen(1);
@@ -292,7 +308,8 @@ TEST_F(RandomOpsTest, DefaultGeneratorIsUsedWhenNoneIsGiven) {
   EXPECT_TRUE(TensorsEqual(rand({6}, DType::kFloat32, &same), a));
 }
 
-// --- Distributions -------------------------------------------------------------------
+// --- Distributions
+// -------------------------------------------------------------------
 
 struct Moments {
   double mean;
@@ -330,8 +347,8 @@ double ChiSquareQuantile9999(int dof) {
 
 TEST_F(RandomOpsTest, UniformMomentsAndBounds) {
   const int64_t n = 1 << 20;
-  for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kFloat16,
-                      DType::kBFloat16}) {
+  for (DType dtype :
+       {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16}) {
     SCOPED_TRACE(DTypeName(dtype));
     Generator gen(100 + static_cast<int>(dtype));
     const std::vector<double> v = rand({n}, dtype, &gen).ToVector<double>();
@@ -367,7 +384,8 @@ TEST_F(RandomOpsTest, ReducedPrecisionUniformNeverReachesUpperBound) {
       EXPECT_LT(*std::max_element(v.begin(), v.end()), from + 1);
       EXPECT_GE(*std::min_element(v.begin(), v.end()), from);
     }
-    const std::vector<double> r = rand({200000}, dtype, &gen).ToVector<double>();
+    const std::vector<double> r =
+        rand({200000}, dtype, &gen).ToVector<double>();
     EXPECT_LT(*std::max_element(r.begin(), r.end()), 1.0);
   }
   // from == to gives `from` everywhere.
@@ -378,8 +396,8 @@ TEST_F(RandomOpsTest, ReducedPrecisionUniformNeverReachesUpperBound) {
 
 TEST_F(RandomOpsTest, NormalMoments) {
   const int64_t n = 1 << 20;
-  for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kFloat16,
-                      DType::kBFloat16}) {
+  for (DType dtype :
+       {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16}) {
     SCOPED_TRACE(DTypeName(dtype));
     Generator gen(200 + static_cast<int>(dtype));
     const std::vector<double> v = randn({n}, dtype, &gen).ToVector<double>();
@@ -390,7 +408,8 @@ TEST_F(RandomOpsTest, NormalMoments) {
     EXPECT_NEAR(m.var, 1.0, 7e-3);
     // P(|z| < 1) = 0.682689; sigma = sqrt(p(1-p)/n) = 4.5e-4.
     const double inside =
-        std::count_if(v.begin(), v.end(), [](double x) { return std::fabs(x) < 1; }) /
+        std::count_if(v.begin(), v.end(),
+                      [](double x) { return std::fabs(x) < 1; }) /
         static_cast<double>(n);
     EXPECT_NEAR(inside, 0.682689, dtype == DType::kBFloat16 ? 8e-3 : 2.3e-3);
   }
@@ -479,16 +498,35 @@ TEST_F(RandomOpsTest, RandpermIsAUniformPermutation) {
   // Positions of element 0 in 7-element permutations.
   std::vector<int64_t> where(7);
   for (int t = 0; t < 14000; ++t) {
-    const std::vector<int64_t> p = randperm(7, DType::kInt64, &gen).ToVector<int64_t>();
+    const std::vector<int64_t> p =
+        randperm(7, DType::kInt64, &gen).ToVector<int64_t>();
     ++where[std::find(p.begin(), p.end(), 0) - p.begin()];
   }
   EXPECT_LT(ChiSquare(where), ChiSquareQuantile9999(6));
+  // With buckets (n = 9000: 4 buckets): where elements 0 and n - 1 land, in
+  // 10 bins of positions, and whether 0 precedes 1 (no bucket-order bias).
+  const int64_t n = 9000;
+  const int reps = 2000;
+  std::vector<int64_t> first_bins(10), last_bins(10), before(2);
+  for (int t = 0; t < reps; ++t) {
+    const std::vector<int64_t> p =
+        randperm(n, DType::kInt64, &gen).ToVector<int64_t>();
+    const int64_t at0 = std::find(p.begin(), p.end(), 0) - p.begin();
+    const int64_t at1 = std::find(p.begin(), p.end(), 1) - p.begin();
+    const int64_t at_last = std::find(p.begin(), p.end(), n - 1) - p.begin();
+    ++first_bins[at0 * 10 / n];
+    ++last_bins[at_last * 10 / n];
+    ++before[at0 < at1 ? 1 : 0];
+  }
+  EXPECT_LT(ChiSquare(first_bins), ChiSquareQuantile9999(9));
+  EXPECT_LT(ChiSquare(last_bins), ChiSquareQuantile9999(9));
+  EXPECT_NEAR(before[1] / static_cast<double>(reps), 0.5,
+              5 * std::sqrt(0.25 / reps));
   // Large n (radix sort path): a permutation, in every dtype that holds n.
-  for (DType dtype : {DType::kInt64, DType::kInt32, DType::kFloat32,
-                      DType::kFloat64}) {
+  for (DType dtype :
+       {DType::kInt64, DType::kInt32, DType::kFloat32, DType::kFloat64}) {
     SCOPED_TRACE(DTypeName(dtype));
-    std::vector<int64_t> p =
-        randperm(100000, dtype, &gen).ToVector<int64_t>();
+    std::vector<int64_t> p = randperm(100000, dtype, &gen).ToVector<int64_t>();
     const std::vector<int64_t> unsorted = p;
     std::sort(p.begin(), p.end());
     std::vector<int64_t> iota(100000);
@@ -502,30 +540,59 @@ TEST_F(RandomOpsTest, RandpermIsAUniformPermutation) {
   EXPECT_EQ(randperm(2048, DType::kFloat16, &gen).numel(), 2048);
 }
 
-TEST_F(RandomOpsTest, RandpermTieShuffleIsUniform) {
-  // Ties in the truncated keys are too rare to meet by chance, so feed the
-  // documented tie step keys with runs of three equal high parts: each run's
-  // six orders must appear equally often over many streams, and keys outside
-  // runs must stay put.
-  const int bits = 4;
+TEST_F(RandomOpsTest, RandpermShuffleRangeIsUniform) {
+  // The documented bucket shuffle over a 3-element range at positions 5..7:
+  // each of the six orders equally often over many streams; elements outside
+  // the range stay put.
   std::vector<int64_t> counts(6);
   for (uint64_t start = 0; start < 30000; ++start) {
     const RandomStream s{PhiloxKeyFromSeed(42), start};
-    std::vector<uint64_t> keys = {(1u << bits) | 0, (2u << bits) | 1,
-                                  (2u << bits) | 2, (2u << bits) | 3,
-                                  (5u << bits) | 4};
-    RandpermShuffleTies(keys.data(), 5, bits, s);
-    ASSERT_EQ(keys[0], (1u << bits) | 0);
-    ASSERT_EQ(keys[4], (5u << bits) | 4);
-    const int a = keys[1] & 15, b = keys[2] & 15;
-    // Index of (a, b, c) among the permutations of {1, 2, 3} in order.
-    const int order = (a - 1) * 2 + (b == (a == 1 ? 2 : 1) ? 0 : 1);
-    std::vector<int> seen = {a, b, static_cast<int>(keys[3] & 15)};
+    std::vector<int64_t> perm = {9, 9, 9, 9, 9, 1, 2, 3, 9};
+    RandpermShuffleRange(perm.data(), 5, 8, s);
+    ASSERT_EQ(perm[4], 9);
+    ASSERT_EQ(perm[8], 9);
+    const int64_t a = perm[5], b = perm[6];
+    std::vector<int64_t> seen = {a, b, perm[7]};
     std::sort(seen.begin(), seen.end());
-    ASSERT_EQ(seen, (std::vector<int>{1, 2, 3}));
-    ++counts[order];
+    ASSERT_EQ(seen, (std::vector<int64_t>{1, 2, 3}));
+    // Index of (a, b, c) among the permutations of {1, 2, 3} in order.
+    ++counts[(a - 1) * 2 + (b == (a == 1 ? 2 : 1) ? 0 : 1)];
   }
   EXPECT_LT(ChiSquare(counts), ChiSquareQuantile9999(5));
+}
+
+TEST_F(RandomOpsTest, RandpermKernelFollowsTheDocumentedAlgorithm) {
+  // Rebuild the permutation from the header's reference functions: buckets
+  // from RandpermBucketAt, a stable counting sort, RandpermShuffleRange.
+  for (int64_t n : {1, 2, 100, 4095, 4096, 5000, 70001, 1100000}) {
+    SCOPED_TRACE(n);
+    Generator gen(31);
+    gen.set_offset(17);
+    const RandomStream s{PhiloxKeyFromSeed(31), 17};
+    SetNumThreads(1 + n % 3);
+    const std::vector<int64_t> actual =
+        randperm(n, DType::kInt64, &gen).ToVector<int64_t>();
+    const int bits = RandpermBucketBits(n);
+    std::vector<uint64_t> bucket(n);
+    for (int64_t i = 0; i < n; ++i) bucket[i] = RandpermBucketAt(s, i, bits);
+    std::vector<int64_t> perm(n);
+    std::iota(perm.begin(), perm.end(), 0);
+    std::stable_sort(perm.begin(), perm.end(), [&](int64_t x, int64_t y) {
+      return bucket[x] < bucket[y];
+    });
+    for (int64_t b = 0; b < n;) {
+      int64_t e = b + 1;
+      while (e < n && bucket[perm[e]] == bucket[perm[b]]) ++e;
+      RandpermShuffleRange(perm.data(), b, e, s);
+      b = e;
+    }
+    EXPECT_EQ(actual, perm);
+  }
+  EXPECT_EQ(RandpermBucketBits(4095), 0);
+  EXPECT_EQ(RandpermBucketBits(4096), 1);
+  EXPECT_EQ(RandpermBucketBits(70001), 5);
+  EXPECT_EQ(RandpermBucketBits(1000000), 6);
+  EXPECT_EQ(RandpermBucketBits(int64_t{1} << 40), 6);
 }
 
 TEST_F(RandomOpsTest, BernoulliFrequencies) {
@@ -543,8 +610,8 @@ TEST_F(RandomOpsTest, BernoulliFrequencies) {
   EXPECT_TRUE(TensorsEqual(bernoulli(empty({100}, DType::kBool), 1.0, &gen),
                            ones({100}, DType::kBool)));
   // Tensor p: half the elements at 0.1, half at 0.9.
-  for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kFloat16,
-                      DType::kBFloat16}) {
+  for (DType dtype :
+       {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16}) {
     SCOPED_TRACE(DTypeName(dtype));
     Tensor p = empty({2, n / 2}, dtype);
     p.select(0, 0).fill_(0.1);
@@ -552,8 +619,10 @@ TEST_F(RandomOpsTest, BernoulliFrequencies) {
     const Tensor b = bernoulli(p, &gen);
     EXPECT_EQ(b.dtype(), dtype);
     const std::vector<double> v = b.ToVector<double>();
-    const double f0 = std::accumulate(v.begin(), v.begin() + n / 2, 0.0) / (n / 2);
-    const double f1 = std::accumulate(v.begin() + n / 2, v.end(), 0.0) / (n / 2);
+    const double f0 =
+        std::accumulate(v.begin(), v.begin() + n / 2, 0.0) / (n / 2);
+    const double f1 =
+        std::accumulate(v.begin() + n / 2, v.end(), 0.0) / (n / 2);
     const double p0 = p.select(0, 0).select(0, 0).item<double>();
     const double p1 = p.select(0, 1).select(0, 0).item<double>();
     const double tol = 5 * std::sqrt(0.09 / (n / 2));
@@ -570,8 +639,8 @@ TEST_F(RandomOpsTest, BernoulliFrequencies) {
 TEST_F(RandomOpsTest, DropoutScalesKeptElements) {
   const int64_t n = 1 << 20;
   Generator gen(12);
-  for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kFloat16,
-                      DType::kBFloat16}) {
+  for (DType dtype :
+       {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16}) {
     SCOPED_TRACE(DTypeName(dtype));
     const double p = 0.25;
     const Tensor x = rand({n}, dtype, &gen) + 1;
@@ -579,8 +648,8 @@ TEST_F(RandomOpsTest, DropoutScalesKeptElements) {
     EXPECT_EQ(d.output.dtype(), dtype);
     EXPECT_EQ(d.mask.dtype(), DType::kBool);
     const std::vector<bool> mask = d.mask.ToVector<bool>();
-    const double kept = std::count(mask.begin(), mask.end(), true) /
-                        static_cast<double>(n);
+    const double kept =
+        std::count(mask.begin(), mask.end(), true) / static_cast<double>(n);
     EXPECT_NEAR(kept, 1 - p, 5 * std::sqrt(p * (1 - p) / n));
     // output == x * mask / (1 - p), rounded like PyTorch (scale in dtype).
     const Tensor expected =
@@ -593,14 +662,17 @@ TEST_F(RandomOpsTest, DropoutScalesKeptElements) {
   const Tensor x = randn({3, 4}, DType::kFloat32, &gen);
   EXPECT_TRUE(dropout(x, 0.5, false, &gen).output.SameImpl(x));
   EXPECT_TRUE(dropout(x, 0.0, true, &gen).output.SameImpl(x));
-  EXPECT_TRUE(TensorsEqual(dropout(x, 0.0, true, &gen).mask, ones({3, 4}, DType::kBool)));
+  EXPECT_TRUE(TensorsEqual(dropout(x, 0.0, true, &gen).mask,
+                           ones({3, 4}, DType::kBool)));
   const DropoutResult all = dropout(x, 1.0, true, &gen);
   EXPECT_TRUE(TensorsEqual(all.output, zeros({3, 4})));
   EXPECT_TRUE(TensorsEqual(all.mask, zeros({3, 4}, DType::kBool)));
   EXPECT_TRUE(TensorsEqual(dropout_backward(x, all.mask, 1.0), zeros({3, 4})));
   // Empty and 0-d inputs.
-  EXPECT_EQ(dropout(empty({0, 3}), 0.5, true, &gen).output.sizes(), Shape({0, 3}));
-  const DropoutResult s = dropout(scalar_tensor(2.0, DType::kFloat32), 0.5, true, &gen);
+  EXPECT_EQ(dropout(empty({0, 3}), 0.5, true, &gen).output.sizes(),
+            Shape({0, 3}));
+  const DropoutResult s =
+      dropout(scalar_tensor(2.0, DType::kFloat32), 0.5, true, &gen);
   EXPECT_EQ(s.output.dim(), 0);
   EXPECT_TRUE(s.output.item<float>() == 0.0f || s.output.item<float>() == 4.0f);
 }
@@ -624,7 +696,8 @@ TEST_F(RandomOpsTest, ShapesAndDTypes) {
   EXPECT_GT(t.storage().version(), v);
 }
 
-// --- Errors ---------------------------------------------------------------------
+// --- Errors
+// ---------------------------------------------------------------------
 
 TEST_F(RandomOpsTest, BadArgumentsThrowWithPyTorchLikeMessages) {
   Generator gen(1);
@@ -646,15 +719,20 @@ TEST_F(RandomOpsTest, BadArgumentsThrowWithPyTorchLikeMessages) {
                           "randperm: expected dtype");
   ExpectError<ValueError>([&] { randperm(5000, DType::kBFloat16, &gen); },
                           "randperm: n is too large for result dtype bfloat16");
-  ExpectError<ValueError>([&] { bernoulli(zeros({3}), 1.5, &gen); },
-                          "bernoulli_ expects p to be in [0, 1], but got p=1.5");
+  ExpectError<ValueError>(
+      [&] { bernoulli(zeros({3}), 1.5, &gen); },
+      "bernoulli_ expects p to be in [0, 1], but got p=1.5");
   ExpectError<ValueError>([&] { bernoulli(zeros({3}), -0.5, &gen); },
                           "but got p=-0.5");
   ExpectError<ValueError>(
-      [&] { bernoulli(from_vector<float>({0.5f, 1.5f}), &gen); },
+      [&] {
+        bernoulli(from_vector<float>({0.5f, 1.5f}), &gen);
+      },
       "bernoulli: expected all probabilities p in [0, 1]");
   ExpectError<ValueError>(
-      [&] { bernoulli(from_vector<float>({0.5f, NAN}), &gen); },
+      [&] {
+        bernoulli(from_vector<float>({0.5f, NAN}), &gen);
+      },
       "bernoulli: expected all probabilities p in [0, 1]");
   ExpectError<ValueError>([&] { bernoulli(zeros({3}, DType::kInt64), &gen); },
                           "expected a floating-point probability tensor");
@@ -672,10 +750,12 @@ TEST_F(RandomOpsTest, BadArgumentsThrowWithPyTorchLikeMessages) {
   ExpectError<ValueError>([&] { uniform_(h, 0, 1e6, &gen); },
                           "to is out of bounds for float16");
   Tensor i = zeros({3}, DType::kInt64);
-  ExpectError<ValueError>([&] { uniform_(i, 0, 1, &gen); },
-                          "uniform_: expected a floating-point dtype, got int64");
-  ExpectError<ValueError>([&] { normal_(i, 0, 1, &gen); },
-                          "normal_: expected a floating-point dtype, got int64");
+  ExpectError<ValueError>(
+      [&] { uniform_(i, 0, 1, &gen); },
+      "uniform_: expected a floating-point dtype, got int64");
+  ExpectError<ValueError>(
+      [&] { normal_(i, 0, 1, &gen); },
+      "normal_: expected a floating-point dtype, got int64");
   ExpectError<ValueError>([&] { rand({3}, DType::kInt64, &gen); },
                           "rand: expected a floating-point dtype, got int64");
   ExpectError<ValueError>([&] { randn({3}, DType::kBool, &gen); },
@@ -686,8 +766,9 @@ TEST_F(RandomOpsTest, BadArgumentsThrowWithPyTorchLikeMessages) {
   ExpectError<ValueError>([&] { dropout(f, 1.5, true, &gen); },
                           "dropout probability has to be between 0 and 1, but "
                           "got 1.5");
-  ExpectError<ValueError>([&] { dropout(i, 0.5, true, &gen); },
-                          "dropout: expected a floating-point input, got int64");
+  ExpectError<ValueError>(
+      [&] { dropout(i, 0.5, true, &gen); },
+      "dropout: expected a floating-point input, got int64");
   ExpectError<ValueError>([&] { dropout_backward(f, f, 0.5); },
                           "dropout_backward: mask should be a boolean tensor");
   ExpectError<ValueError>(

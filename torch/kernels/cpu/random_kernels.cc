@@ -4,12 +4,123 @@
 // straddle tiles); a tile's Philox words are computed in one batch from the
 // element indices alone, so neither the thread count nor the chunking can
 // change any value.
+//
+// Highway: this file includes itself once per SIMD target (the section up to
+// HWY_ONCE) and dispatches at run time. The SIMD code produces exactly the
+// integer words of philox.h; Box-Muller uses Highway's Log/Sin/Cos, which
+// differ from the C library's by a few ulps (see philox.h on normals), but
+// every element of a given tensor goes through the same code on a machine,
+// whatever the thread count.
+// clang-format off
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "torch/kernels/cpu/random_kernels.cc"
+#include "hwy/foreach_target.h"  // must precede highway.h
+#include "hwy/highway.h"
+#include "hwy/contrib/math/math-inl.h"
+// clang-format on
+
+#include <cstdint>
+
+#include "torch/core/philox.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace tch::cpu::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Writes Philox4x32-10 blocks for the 128-bit counters (x0 | x1 << 32) =
+// lo + j, x2, x3, j in [0, count), as out[4 j + w] = word w of block j. The
+// caller guarantees that lo + count does not wrap. One 64-bit lane per block
+// holds one 32-bit word, so MulEven gives the full 32x32 -> 64 products.
+void PhiloxBlocksSimd(uint32_t k0, uint32_t k1, uint64_t lo, uint32_t x2,
+                      uint32_t x3, int64_t count, uint32_t* HWY_RESTRICT out) {
+  int64_t j = 0;
+#if HWY_TARGET != HWY_SCALAR  // Needs 32-bit halves of 64-bit lanes.
+  const hn::ScalableTag<uint64_t> d64;
+  const hn::Repartition<uint32_t, decltype(d64)> d32;
+  const hn::Rebind<uint32_t, decltype(d64)> d32h;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d64));
+  const auto mask = hn::Set(d64, uint64_t{0xFFFFFFFFu});
+  const auto m0 = hn::BitCast(d32, hn::Set(d64, uint64_t{kPhiloxM0}));
+  const auto m1 = hn::BitCast(d32, hn::Set(d64, uint64_t{kPhiloxM1}));
+  const auto iota = hn::Iota(d64, 0);
+  for (; j + lanes <= count; j += lanes) {
+    const auto ctr = hn::Add(hn::Set(d64, lo + static_cast<uint64_t>(j)), iota);
+    auto c0 = hn::And(ctr, mask);
+    auto c1 = hn::ShiftRight<32>(ctr);
+    auto c2 = hn::Set(d64, uint64_t{x2});
+    auto c3 = hn::Set(d64, uint64_t{x3});
+    uint32_t ka = k0, kb = k1;
+    for (int round = 0; round < kPhiloxRounds; ++round) {
+      const auto p0 = hn::MulEven(hn::BitCast(d32, c0), m0);
+      const auto p1 = hn::MulEven(hn::BitCast(d32, c2), m1);
+      c0 = hn::Xor(hn::Xor(hn::ShiftRight<32>(p1), c1),
+                   hn::Set(d64, uint64_t{ka}));
+      c1 = hn::And(p1, mask);
+      c2 = hn::Xor(hn::Xor(hn::ShiftRight<32>(p0), c3),
+                   hn::Set(d64, uint64_t{kb}));
+      c3 = hn::And(p0, mask);
+      ka += kPhiloxW0;
+      kb += kPhiloxW1;
+    }
+    hn::StoreInterleaved4(hn::TruncateTo(d32h, c0), hn::TruncateTo(d32h, c1),
+                          hn::TruncateTo(d32h, c2), hn::TruncateTo(d32h, c3),
+                          d32h, out + 4 * j);
+  }
+#endif
+  for (; j < count; ++j) {
+    const uint64_t c = lo + static_cast<uint64_t>(j);
+    const PhiloxBlock b =
+        Philox4x32_10(PhiloxCounter{{static_cast<uint32_t>(c),
+                                     static_cast<uint32_t>(c >> 32), x2, x3}},
+                      PhiloxKey{{k0, k1}});
+    for (int w = 0; w < 4; ++w) out[4 * j + w] = b.x[w];
+  }
+}
+
+// The number of floats BoxMullerF32Simd handles per step.
+int64_t BoxMullerF32Step() {
+  return 2 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+}
+
+// out[2k], out[2k + 1] = BoxMullerFloat(w[2k], w[2k + 1]) (up to the math
+// library's ulps) for k < n / 2; n must be a multiple of BoxMullerF32Step().
+void BoxMullerF32Simd(const uint32_t* HWY_RESTRICT w, int64_t n,
+                      float* HWY_RESTRICT out) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  const hn::RebindToSigned<decltype(df)> di;
+  const int64_t step = 2 * static_cast<int64_t>(hn::Lanes(df));
+  const auto scale = hn::Set(df, 1.0f / 16777216.0f);
+  const auto minus_two = hn::Set(df, -2.0f);
+  const auto two_pi = hn::Set(df, 6.283185307179586f);
+  const auto one = hn::Set(du, 1u);
+  for (int64_t k = 0; k < n; k += step) {
+    hn::Vec<decltype(du)> a, b;
+    hn::LoadInterleaved2(du, w + k, a, b);
+    const auto u1 = hn::Mul(
+        hn::ConvertTo(df, hn::BitCast(di, hn::Add(hn::ShiftRight<8>(a), one))),
+        scale);
+    const auto u2 = hn::Mul(
+        hn::ConvertTo(df, hn::BitCast(di, hn::ShiftRight<8>(b))), scale);
+    const auto radius = hn::Sqrt(hn::Mul(minus_two, hn::Log(df, u1)));
+    const auto theta = hn::Mul(two_pi, u2);
+    hn::StoreInterleaved2(hn::Mul(radius, hn::Cos(df, theta)),
+                          hn::Mul(radius, hn::Sin(df, theta)), df, out + k);
+  }
+}
+
+}  // namespace tch::cpu::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+
 #include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <numeric>
 #include <type_traits>
 #include <vector>
 
@@ -29,43 +140,31 @@ constexpr int64_t kTile = 512;
 // few thousand elements are worth a thread.
 constexpr int64_t kTileGrain = 8;
 
-// ---- Philox in batches ------------------------------------------------------------
+// ---- Philox in batches
+// ------------------------------------------------------------
+
+HWY_EXPORT(PhiloxBlocksSimd);
+HWY_EXPORT(BoxMullerF32Step);
+HWY_EXPORT(BoxMullerF32Simd);
 
 // Writes the words of blocks [first_block, first_block + count) of `s`'s
-// subsequence 0 to out[0 .. 4 * count), block by block. Structure of arrays so
-// that the compiler can vectorize the rounds across blocks.
+// `subsequence` to out[0 .. 4 * count), block by block.
 void PhiloxBlocks(const RandomStream& s, uint64_t first_block, int64_t count,
-                  uint32_t* out) {
-  constexpr int64_t kBatch = 64;
-  const PhiloxCounter base = PhiloxCounterFor(0, s.start_block);
-  for (int64_t b0 = 0; b0 < count; b0 += kBatch) {
-    const int64_t m = std::min(kBatch, count - b0);
-    uint32_t c0[kBatch], c1[kBatch], c2[kBatch], c3[kBatch];
-    for (int64_t j = 0; j < m; ++j) {
-      const PhiloxCounter c = PhiloxAdvance(
-          base, first_block + static_cast<uint64_t>(b0 + j));
-      c0[j] = c.x[0], c1[j] = c.x[1], c2[j] = c.x[2], c3[j] = c.x[3];
+                  uint32_t* out, uint64_t subsequence = 0) {
+  const PhiloxCounter c =
+      PhiloxAdvance(PhiloxCounterFor(subsequence, s.start_block), first_block);
+  const uint64_t lo = WordsToUint64(c.x[0], c.x[1]);
+  if (lo + static_cast<uint64_t>(count) < lo) {
+    // The offset words wrap within this range (offsets near 2^64): scalar.
+    for (int64_t j = 0; j < count; ++j) {
+      const PhiloxBlock b =
+          Philox4x32_10(PhiloxAdvance(c, static_cast<uint64_t>(j)), s.key);
+      std::memcpy(out + 4 * j, b.x, sizeof(b.x));
     }
-    uint32_t k0 = s.key.x[0], k1 = s.key.x[1];
-    for (int round = 0; round < kPhiloxRounds; ++round) {
-      for (int64_t j = 0; j < m; ++j) {
-        const uint64_t p0 = static_cast<uint64_t>(kPhiloxM0) * c0[j];
-        const uint64_t p1 = static_cast<uint64_t>(kPhiloxM1) * c2[j];
-        const uint32_t n0 = static_cast<uint32_t>(p1 >> 32) ^ c1[j] ^ k0;
-        const uint32_t n1 = static_cast<uint32_t>(p1);
-        const uint32_t n2 = static_cast<uint32_t>(p0 >> 32) ^ c3[j] ^ k1;
-        const uint32_t n3 = static_cast<uint32_t>(p0);
-        c0[j] = n0, c1[j] = n1, c2[j] = n2, c3[j] = n3;
-      }
-      k0 += kPhiloxW0;
-      k1 += kPhiloxW1;
-    }
-    uint32_t* o = out + 4 * b0;
-    for (int64_t j = 0; j < m; ++j) {
-      o[4 * j] = c0[j], o[4 * j + 1] = c1[j], o[4 * j + 2] = c2[j],
-      o[4 * j + 3] = c3[j];
-    }
+    return;
   }
+  HWY_DYNAMIC_DISPATCH(PhiloxBlocksSimd)
+  (s.key.x[0], s.key.x[1], lo, c.x[2], c.x[3], count, out);
 }
 
 // The words of one tile: element-aligned views of the flattened word stream
@@ -79,10 +178,13 @@ struct TileWords {
   void Fill(const RandomStream& s, uint64_t first_word, int64_t count) {
     PhiloxBlocks(s, first_word / 4, (count + 3) / 4, w);
   }
-  uint64_t U64(int64_t k) const { return WordsToUint64(w[2 * k], w[2 * k + 1]); }
+  uint64_t U64(int64_t k) const {
+    return WordsToUint64(w[2 * k], w[2 * k + 1]);
+  }
 };
 
-// ---- Tile drivers ----------------------------------------------------------------
+// ---- Tile drivers
+// ----------------------------------------------------------------
 
 // Runs fn(first, n) over tiles [first, first + n) of [0, numel) in parallel.
 template <typename Fn>
@@ -123,7 +225,8 @@ template <typename T>
 constexpr bool kIsReducedFloat =
     std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>;
 
-// ---- uniform / normal ------------------------------------------------------------
+// ---- uniform / normal
+// ------------------------------------------------------------
 
 template <typename T>
 void UniformKernel(const RandomPlan& plan) {
@@ -168,17 +271,23 @@ void NormalKernel(const RandomPlan& plan) {
         if (k + 1 < n) out[k + 1] = mean + std * z.second;
       }
     } else {
-      words.Fill(plan.stream, first, (n + 1) & ~int64_t{1});
-      for (int64_t k = 0; k < n; k += 2) {
-        const FloatPair z = BoxMullerFloat(words.w[k], words.w[k + 1]);
-        out[k] = T(mean + std * z.first);
-        if (k + 1 < n) out[k + 1] = T(mean + std * z.second);
-      }
+      // Box-Muller in SIMD over whole vectors; the words past the tile's
+      // last pair are zeroed padding whose results are dropped.
+      static const int64_t step = HWY_DYNAMIC_DISPATCH(BoxMullerF32Step)();
+      const int64_t even = (n + 1) & ~int64_t{1};
+      const int64_t padded = (even + step - 1) / step * step;
+      words.Fill(plan.stream, first, even);
+      const int64_t filled = (even + 3) / 4 * 4;
+      if (padded > filled) std::fill(words.w + filled, words.w + padded, 0u);
+      alignas(64) float z[kTile];
+      HWY_DYNAMIC_DISPATCH(BoxMullerF32Simd)(words.w, padded, z);
+      for (int64_t k = 0; k < n; ++k) out[k] = T(mean + std * z[k]);
     }
   });
 }
 
-// ---- randint / bernoulli -----------------------------------------------------------
+// ---- randint / bernoulli
+// -----------------------------------------------------------
 
 template <typename T>
 T FromInt64(int64_t v) {
@@ -201,14 +310,14 @@ void RandintKernel(const RandomPlan& plan) {
     if (wide) {
       words.Fill(plan.stream, 2 * first, 2 * n);
       for (int64_t k = 0; k < n; ++k) {
-        out[k] = FromInt64<T>(static_cast<int64_t>(
-            low + BoundedFromUint64(words.U64(k), range)));
+        out[k] = FromInt64<T>(
+            static_cast<int64_t>(low + BoundedFromUint64(words.U64(k), range)));
       }
     } else {
       words.Fill(plan.stream, first, n);
       for (int64_t k = 0; k < n; ++k) {
-        out[k] = FromInt64<T>(static_cast<int64_t>(
-            low + BoundedFromUint32(words.w[k], range)));
+        out[k] = FromInt64<T>(
+            static_cast<int64_t>(low + BoundedFromUint32(words.w[k], range)));
       }
     }
   });
@@ -255,16 +364,16 @@ void BernoulliTensorKernel(const RandomPlan& plan) {
               *reinterpret_cast<const T*>(ptrs[1] + j * strides[1]));
           bad |= !(p >= M(0) && p <= M(1));
           *reinterpret_cast<T*>(ptrs[0] + j * strides[0]) =
-              T(BernoulliFromUint32(words.w[k], static_cast<double>(p))
-                    ? M(1)
-                    : M(0));
+              T(BernoulliFromUint32(words.w[k], static_cast<double>(p)) ? M(1)
+                                                                        : M(0));
         });
     if (bad) invalid.store(true, std::memory_order_relaxed);
   });
   if (invalid.load()) *plan.invalid_p = true;
 }
 
-// ---- dropout -----------------------------------------------------------------
+// ---- dropout
+// -----------------------------------------------------------------
 
 template <typename T>
 void DropoutKernel(const RandomPlan& plan) {
@@ -292,8 +401,8 @@ void DropoutKernel(const RandomPlan& plan) {
         [&](int64_t k, char* const* ptrs, const int64_t* strides, int64_t j) {
           const bool keep = static_cast<double>(words.w[k]) < threshold;
           *reinterpret_cast<bool*>(ptrs[1] + j * strides[1]) = keep;
-          const M x =
-              static_cast<M>(*reinterpret_cast<const T*>(ptrs[2] + j * strides[2]));
+          const M x = static_cast<M>(
+              *reinterpret_cast<const T*>(ptrs[2] + j * strides[2]));
           *reinterpret_cast<T*>(ptrs[0] + j * strides[0]) =
               T(keep ? x * scale : M(0));
         });
@@ -304,71 +413,119 @@ template <typename T>
 void DropoutBackwardKernel(const RandomPlan& plan) {
   using M = OpMath<T>;
   const M scale = static_cast<M>(T(static_cast<M>(plan.a)));
+  if (plan.iter.IsContiguous()) {
+    T* out = reinterpret_cast<T*>(plan.iter.data[0]);
+    const T* grad = reinterpret_cast<const T*>(plan.iter.data[1]);
+    const bool* mask = reinterpret_cast<const bool*>(plan.iter.data[2]);
+    ParallelFor(
+        0, plan.iter.numel, kElementwiseGrainSize, [&](int64_t lo, int64_t hi) {
+          for (int64_t i = lo; i < hi; ++i) {
+            out[i] = T(static_cast<M>(grad[i]) * (mask[i] ? scale : M(0)));
+          }
+        });
+    return;
+  }
   ParallelRuns(plan.iter, [&](char* const* ptrs, const int64_t* strides,
                               int64_t m) {
     for (int64_t j = 0; j < m; ++j) {
       const M g =
           static_cast<M>(*reinterpret_cast<const T*>(ptrs[1] + j * strides[1]));
-      const bool keep = *reinterpret_cast<const bool*>(ptrs[2] + j * strides[2]);
+      const bool keep =
+          *reinterpret_cast<const bool*>(ptrs[2] + j * strides[2]);
       *reinterpret_cast<T*>(ptrs[0] + j * strides[0]) =
           T(keep ? g * scale : M(0));
     }
   });
 }
 
-// ---- randperm -----------------------------------------------------------------
+// ---- randperm
+// -----------------------------------------------------------------
 
-// Stable LSD radix sort of `keys` by bits [low_bit, 64), 11 bits a pass.
-void RadixSortHighBits(std::vector<uint64_t>& keys, int low_bit) {
-  constexpr int kBits = 11;
-  constexpr size_t kBuckets = size_t{1} << kBits;
-  std::vector<uint64_t> tmp(keys.size());
-  std::vector<size_t> count(kBuckets);
-  for (int shift = low_bit; shift < 64; shift += kBits) {
-    std::fill(count.begin(), count.end(), 0);
-    for (uint64_t k : keys) ++count[(k >> shift) & (kBuckets - 1)];
-    size_t sum = 0;
-    for (size_t& c : count) {
-      const size_t here = c;
-      c = sum;
-      sum += here;
-    }
-    for (uint64_t k : keys) tmp[count[(k >> shift) & (kBuckets - 1)]++] = k;
-    keys.swap(tmp);
+// Fills draws[p - begin] with the 64-bit subsequence-1 draw of position p,
+// for p in [begin, end): the draws of RandpermShuffleRange.
+void ShuffleDraws(const RandomStream& s, int64_t begin, int64_t end,
+                  std::vector<uint32_t>& words, std::vector<uint64_t>& draws) {
+  const int64_t first_block = begin / 2;
+  const int64_t blocks = (end - 1) / 2 - first_block + 1;
+  words.resize(static_cast<size_t>(4 * blocks));
+  draws.resize(static_cast<size_t>(end - begin));
+  PhiloxBlocks(s, static_cast<uint64_t>(first_block), blocks, words.data(),
+               /*subsequence=*/1);
+  const int64_t skip = 2 * (begin % 2);
+  for (int64_t k = 0; k < end - begin; ++k) {
+    draws[k] = WordsToUint64(words[skip + 2 * k], words[skip + 2 * k + 1]);
   }
 }
 
+// Fisher-Yates over perm[begin, end) with precomputed draws; the same swaps
+// as RandpermShuffleRange.
+template <typename P>
+void ShuffleRange(P* perm, int64_t begin, int64_t end,
+                  const std::vector<uint64_t>& draws) {
+  for (int64_t k = end - begin - 1; k >= 1; --k) {
+    const int64_t j = static_cast<int64_t>(
+        BoundedFromUint64(draws[k], static_cast<uint64_t>(k + 1)));
+    std::swap(perm[begin + k], perm[begin + j]);
+  }
+}
+
+// The random bucket sort documented at tch::randperm: buckets from 64-bit
+// draws (in parallel), a stable counting sort, then the buckets shuffled in
+// parallel. Every step depends only on element indices and positions.
 template <typename T>
 void RandpermKernel(const RandpermPlan& plan) {
   const int64_t n = plan.n;
-  const int bits = std::bit_width(static_cast<uint64_t>(n - 1));
-  const uint64_t low_mask = bits == 0 ? 0 : (~uint64_t{0} >> (64 - bits));
-  std::vector<uint64_t> keys(static_cast<size_t>(n));
-  ForEachTile(n, [&](int64_t first, int64_t count) {
-    TileWords words;
-    words.Fill(plan.stream, 2 * first, 2 * count);
-    for (int64_t k = 0; k < count; ++k) {
-      keys[first + k] = (words.U64(k) & ~low_mask) |
-                        static_cast<uint64_t>(first + k);
-    }
-  });
-  // Keys are unique and their low bits are the index, so any sort gives the
-  // order of Note [Random streams]; the radix sort needs only the high bits.
-  if (n < 1024) {
-    std::sort(keys.begin(), keys.end());
-  } else {
-    RadixSortHighBits(keys, bits);
+  const int bits = RandpermBucketBits(n);
+  const int64_t buckets = int64_t{1} << bits;
+  std::vector<uint8_t> bucket(static_cast<size_t>(bits == 0 ? 0 : n));
+  if (bits > 0) {
+    ForEachTile(n, [&](int64_t first, int64_t count) {
+      TileWords words;
+      words.Fill(plan.stream, 2 * first, 2 * count);
+      for (int64_t k = 0; k < count; ++k) {
+        bucket[first + k] = static_cast<uint8_t>(words.U64(k) >> (64 - bits));
+      }
+    });
   }
-  RandpermShuffleTies(keys.data(), n, bits, plan.stream);
-  T* out = static_cast<T*>(plan.out);
-  ParallelFor(0, n, kElementwiseGrainSize, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) {
-      out[i] = FromInt64<T>(static_cast<int64_t>(keys[i] & low_mask));
+  std::vector<int64_t> start(static_cast<size_t>(buckets + 1), 0);
+  for (uint8_t b : bucket) ++start[b + 1];
+  if (bits == 0) start[1] = n;
+  for (int64_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
+  // Work in the output when it is int64, else in a scratch vector.
+  std::vector<int64_t> scratch;
+  int64_t* perm = nullptr;
+  if constexpr (std::is_same_v<T, int64_t>) {
+    perm = static_cast<int64_t*>(plan.out);
+  } else {
+    scratch.resize(static_cast<size_t>(n));
+    perm = scratch.data();
+  }
+  if (bits == 0) {
+    std::iota(perm, perm + n, int64_t{0});
+  } else {
+    std::vector<int64_t> next(start.begin(), start.end() - 1);
+    for (int64_t i = 0; i < n; ++i) perm[next[bucket[i]]++] = i;
+  }
+  // Thousands of elements a bucket: each bucket is worth a thread.
+  ParallelFor(0, buckets, 1, [&](int64_t lo, int64_t hi) {
+    std::vector<uint32_t> words;
+    std::vector<uint64_t> draws;
+    for (int64_t b = lo; b < hi; ++b) {
+      if (start[b + 1] - start[b] < 2) continue;
+      ShuffleDraws(plan.stream, start[b], start[b + 1], words, draws);
+      ShuffleRange(perm, start[b], start[b + 1], draws);
     }
   });
+  if constexpr (!std::is_same_v<T, int64_t>) {
+    T* out = static_cast<T*>(plan.out);
+    ParallelFor(0, n, kElementwiseGrainSize, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) out[i] = FromInt64<T>(perm[i]);
+    });
+  }
 }
 
-// ---- registration ----------------------------------------------------------------
+// ---- registration
+// ----------------------------------------------------------------
 
 template <typename Pick>
 void RegisterEach(const char* op, const std::vector<DType>& dtypes, Pick pick) {
@@ -405,3 +562,5 @@ void RegisterEach(const char* op, const std::vector<DType>& dtypes, Pick pick) {
 
 }  // namespace
 }  // namespace tch::cpu
+
+#endif  // HWY_ONCE
