@@ -29,6 +29,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -91,15 +92,20 @@ void GemmNN(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs,
 }
 
 // Per-thread scratch that only grows, so steady-state calls never allocate.
+// 64-byte aligned: im2col rows of whole cache lines then keep the GEMM's
+// vector loads from straddling lines.
 template <typename T, int kSlot>
 T* Scratch(int64_t n) {
+  constexpr int64_t kAlign = 64;
   thread_local std::vector<T> buffer;
-  if (static_cast<int64_t>(buffer.size()) < n) {
+  const int64_t padded = n + kAlign / static_cast<int64_t>(sizeof(T));
+  if (static_cast<int64_t>(buffer.size()) < padded) {
     buffer.clear();
     buffer.shrink_to_fit();
-    buffer.resize(static_cast<size_t>(n));
+    buffer.resize(static_cast<size_t>(padded));
   }
-  return buffer.data();
+  const auto addr = reinterpret_cast<uintptr_t>(buffer.data());
+  return reinterpret_cast<T*>((addr + kAlign - 1) / kAlign * kAlign);
 }
 
 // C[M,N] (+)= A[M,K] * B[N,K]^T, all row-major.
@@ -207,6 +213,12 @@ void Im2Col(const Conv2dGeometry& g, int64_t channels, const T* in, T* col) {
   }
 }
 
+// dst[i] += src[i]; the arrays never overlap (vectorizes).
+template <typename T>
+void AddRow(T* __restrict dst, const T* __restrict src, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+}
+
 // The adjoint of Im2Col: in[...] += col[...] (in must start zeroed).
 template <typename T>
 void Col2Im(const Conv2dGeometry& g, int64_t channels, const T* col, T* in) {
@@ -229,7 +241,7 @@ void Col2Im(const Conv2dGeometry& g, int64_t channels, const T* col, T* in) {
           const T* src = row + oh * ow_n;
           T* dst = in + c * plane + ih * g.in_w + w_off;
           if (g.stride_w == 1) {
-            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] += src[ow];
+            AddRow(dst + lo, src + lo, hi - lo);
           } else {
             for (int64_t ow = lo; ow < hi; ++ow) {
               dst[ow * g.stride_w] += src[ow];
