@@ -131,6 +131,61 @@ absl::Status CheckTarballName(std::string_view name, const TrustedComment& tc) {
   return absl::OkStatus();
 }
 
+// Every file in `dir` must be listed, be the manifest or its signature, or
+// be the signature of a listed file.
+absl::Status CheckNoUnlistedFiles(const fs::path& dir,
+                                  const std::set<std::string>& listed) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    names.push_back(e.path().filename().string());
+  }
+  if (ec) return absl::NotFoundError(Cat(dir.string(), ": ", ec.message()));
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    if (listed.contains(name) || name == kManifestName ||
+        name == Cat(kManifestName, kSignatureSuffix)) {
+      continue;
+    }
+    if (name.ends_with(kSignatureSuffix) &&
+        listed.contains(
+            name.substr(0, name.size() - kSignatureSuffix.size()))) {
+      continue;
+    }
+    return Fail(
+        Cat(name, " is in the release directory but not in SHA256SUMS"));
+  }
+  return absl::OkStatus();
+}
+
+// Verifies `<entry>.minisig` when present: same key rules, and a trusted
+// comment naming this file, product and release version.
+absl::Status CheckDetachedSignature(const fs::path& dir,
+                                    const ManifestEntry& entry,
+                                    const TrustedComment& release,
+                                    const VerifyOptions& options) {
+  const fs::path detached = dir / Cat(entry.name, kSignatureSuffix);
+  std::error_code ec;
+  if (!fs::exists(detached, ec)) return absl::OkStatus();
+  absl::StatusOr<std::string> text =
+      ReadFileLimited(detached.string(), kMaxSignatureBytes);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<std::string> data =
+      ReadFileLimited((dir / entry.name).string(), size_t{1} << 32);
+  if (!data.ok()) return data.status();
+  absl::StatusOr<Signature> sig =
+      CheckSignature(entry.name, *text, *data, options);
+  if (!sig.ok()) return sig.status();
+  absl::StatusOr<TrustedComment> tc = ParseTrustedComment(sig->trusted_comment);
+  if (!tc.ok()) return tc.status();
+  if (tc->file != entry.name || tc->version != release.version ||
+      tc->product != kProduct) {
+    return Fail(Cat(entry.name, ".minisig: trusted comment is for ",
+                    tc->product, " ", tc->version, " ", tc->file));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string FormatTrustedComment(const TrustedComment& c) {
@@ -398,51 +453,16 @@ absl::StatusOr<VerifyReport> VerifyRelease(const std::string& path,
                       " has no tarball listed in SHA256SUMS"));
     }
   }
-  // Every file in the directory is either listed, the manifest and its
-  // signature, or the signature of a listed file (checked below).
-  std::vector<std::string> names;
-  for (const fs::directory_entry& e : fs::directory_iterator(dir_or_dot, ec)) {
-    names.push_back(e.path().filename().string());
-  }
-  if (ec) return absl::NotFoundError(Cat(path, ": ", ec.message()));
-  std::sort(names.begin(), names.end());
-  for (const std::string& name : names) {
-    if (listed.contains(name) || name == kManifestName ||
-        name == Cat(kManifestName, kSignatureSuffix)) {
-      continue;
-    }
-    if (name.ends_with(kSignatureSuffix) &&
-        listed.contains(
-            name.substr(0, name.size() - kSignatureSuffix.size()))) {
-      continue;
-    }
-    return Fail(Cat(name,
-                    " is in the release directory but not in "
-                    "SHA256SUMS"));
+  if (absl::Status s = CheckNoUnlistedFiles(dir_or_dot, listed); !s.ok()) {
+    return s;
   }
   for (const ManifestEntry& e : *entries) {
     if (absl::Status s = CheckDigest(dir_or_dot, e); !s.ok()) return s;
-    report.checked.push_back(e.name);
-    const fs::path detached = dir_or_dot / Cat(e.name, kSignatureSuffix);
-    if (!fs::exists(detached, ec)) continue;
-    absl::StatusOr<std::string> text =
-        ReadFileLimited(detached.string(), kMaxSignatureBytes);
-    if (!text.ok()) return text.status();
-    absl::StatusOr<std::string> data =
-        ReadFileLimited((dir_or_dot / e.name).string(), size_t{1} << 32);
-    if (!data.ok()) return data.status();
-    absl::StatusOr<Signature> file_sig =
-        CheckSignature(e.name, *text, *data, options);
-    if (!file_sig.ok()) return file_sig.status();
-    absl::StatusOr<TrustedComment> file_tc =
-        ParseTrustedComment(file_sig->trusted_comment);
-    if (!file_tc.ok()) return file_tc.status();
-    if (file_tc->file != e.name || file_tc->version != tc->version ||
-        file_tc->product != kProduct) {
-      return Fail(Cat(e.name, ".minisig: trusted comment is for ",
-                      file_tc->product, " ", file_tc->version, " ",
-                      file_tc->file));
+    if (absl::Status s = CheckDetachedSignature(dir_or_dot, e, *tc, options);
+        !s.ok()) {
+      return s;
     }
+    report.checked.push_back(e.name);
   }
   return report;
 }
