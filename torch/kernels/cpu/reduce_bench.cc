@@ -60,6 +60,17 @@ void BM_LogsumexpLast128x1000(benchmark::State& state) {
       [](const Tensor& x) { return logsumexp(x, {-1}); });
 }
 
+// Secondary shapes: tiny rows (per-output overhead), var and cumsum.
+void BM_SumInner4(benchmark::State& state) {
+  Run(state, Input({1 << 20, 4}), [](const Tensor& x) { return sum(x, {1}); });
+}
+void BM_VarRows4096(benchmark::State& state) {
+  Run(state, Input({4096, 4096}), [](const Tensor& x) { return var(x, {1}); });
+}
+void BM_CumsumRows4096(benchmark::State& state) {
+  Run(state, Input({4096, 4096}), [](const Tensor& x) { return cumsum(x, 1); });
+}
+
 // The machine may be shared: report the best of 10 repetitions (min) next
 // to the median.
 void Configure(benchmark::internal::Benchmark* b) {
@@ -79,6 +90,9 @@ BENCHMARK(BM_SumCols4096)->Apply(Configure);
 BENCHMARK(BM_AmaxLast128x1000)->Apply(Configure);
 BENCHMARK(BM_MaxDimLast128x1000)->Apply(Configure);
 BENCHMARK(BM_LogsumexpLast128x1000)->Apply(Configure);
+BENCHMARK(BM_SumInner4)->Apply(Configure);
+BENCHMARK(BM_VarRows4096)->Apply(Configure);
+BENCHMARK(BM_CumsumRows4096)->Apply(Configure);
 
 }  // namespace
 }  // namespace tch

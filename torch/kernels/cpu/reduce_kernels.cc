@@ -174,6 +174,14 @@ class Engine {
                         });
             return;
           }
+          if (p_.red_ndim == 1) {  // one reduced dim: no walk needed
+            const int64_t stride = p_.red_strides[0];
+            for (int64_t i = 0; i < n; ++i) {
+              r_.Row(a[i], base + i * p_.out_in_strides[0] + r_lo * stride,
+                     r_hi - r_lo, stride, r_lo);
+            }
+            return;
+          }
           for (int64_t i = 0; i < n; ++i) {
             const char* out_base = base + i * p_.out_in_strides[0];
             WalkRuns<1>(p_.red_ndim, p_.red_sizes, red_strides, r_lo, r_hi,
@@ -253,12 +261,12 @@ struct SumReducer {
   Acc Init() const { return Acc(0); }
   void Row(Acc& a, const char* p, int64_t n, int64_t stride, int64_t) const {
     if constexpr (std::is_same_v<T, float>) {
-      if (stride == int64_t{sizeof(float)}) {
+      if (stride == int64_t{sizeof(float)} && n >= 32) {
         a += HWY_DYNAMIC_DISPATCH(SumRunF32)(reinterpret_cast<const float*>(p), n);
         return;
       }
     } else if constexpr (std::is_same_v<T, double>) {
-      if (stride == int64_t{sizeof(double)}) {
+      if (stride == int64_t{sizeof(double)} && n >= 32) {
         a += HWY_DYNAMIC_DISPATCH(SumRunF64)(reinterpret_cast<const double*>(p), n);
         return;
       }
@@ -372,7 +380,7 @@ struct ExtremeReducer {
   }
   void Row(Acc& a, const char* p, int64_t n, int64_t stride, int64_t) const {
     if constexpr (std::is_same_v<T, float>) {
-      if (stride == int64_t{sizeof(float)}) {
+      if (stride == int64_t{sizeof(float)} && n >= 32) {
         const float* x = reinterpret_cast<const float*>(p);
         const float v = kMax ? HWY_DYNAMIC_DISPATCH(MaxRunF32)(x, n)
                              : HWY_DYNAMIC_DISPATCH(MinRunF32)(x, n);
@@ -797,6 +805,33 @@ void AnyKernel(const ReducePlan& plan) {
 
 // --- cumsum -----------------------------------------------------------------------------------
 
+// y[i] = x[0] + ... + x[i] in Acc. Four elements at a time: their local
+// prefix sums do not depend on the running total, so only one addition per
+// four elements sits on the loop-carried chain. (In float64 the regrouping
+// changes float32 results only in rare last-bit ties.)
+template <typename T, typename Acc, typename Out>
+void ContiguousScan(const T* x, Out* y, int64_t n) {
+  auto in = [&](int64_t i) { return static_cast<Acc>(OpMath<T>(x[i])); };
+  auto out = [](Acc v) { return Out(static_cast<OpMath<Out>>(v)); };
+  Acc carry = 0;
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const Acc a0 = in(i);
+    const Acc a1 = a0 + in(i + 1);
+    const Acc a2 = a1 + in(i + 2);
+    const Acc a3 = a2 + in(i + 3);
+    y[i] = out(carry + a0);
+    y[i + 1] = out(carry + a1);
+    y[i + 2] = out(carry + a2);
+    y[i + 3] = out(carry + a3);
+    carry += a3;
+  }
+  for (; i < n; ++i) {
+    carry += in(i);
+    y[i] = out(carry);
+  }
+}
+
 // Accumulates in float64 for float32/float64 (as PyTorch's CPU cumsum does),
 // float32 for 16-bit floats, int64 for integral and bool.
 template <typename T>
@@ -837,6 +872,12 @@ void CumsumKernel(const ScanPlan& plan) {
           for (int64_t l = 0; l < lines; ++l) {
             const char* x = in + l * plan.outer_in_strides[0];
             char* y = out + l * plan.outer_out_strides[0];
+            if (plan.scan_in_stride == static_cast<int64_t>(sizeof(T)) &&
+                plan.scan_out_stride == static_cast<int64_t>(sizeof(Out))) {
+              ContiguousScan<T, Acc, Out>(reinterpret_cast<const T*>(x),
+                                          reinterpret_cast<Out*>(y), n);
+              continue;
+            }
             Acc acc = 0;
             for (int64_t i = 0; i < n; ++i) {
               acc += static_cast<Acc>(OpMath<T>(At<T>(x + i * plan.scan_in_stride)));
