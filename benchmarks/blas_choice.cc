@@ -4,7 +4,7 @@
 // Not part of tch's build (oneDNN is no tch dependency); benchmarks/compare.sh
 // compiles and runs it:
 //   benchmarks/compare.sh blas
-// Usage: blas_choice peak|openblas|onednn THREADS
+// Usage: blas_choice peak|openblas|onednn THREADS [MAX_N]
 // oneDNN (Debian's build uses OpenMP) takes its thread count from
 // OMP_NUM_THREADS, which the script sets; OpenBLAS from the argument.
 #include <cblas.h>
@@ -16,11 +16,20 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <thread>
 #include <vector>
 
 namespace {
+
+// CPU seconds of this process (all threads): with the wall time it shows how
+// much of a sample other processes took.
+double CpuNow() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
 
 double Now() {
   return std::chrono::duration<double>(
@@ -64,12 +73,13 @@ void Peak(int threads) {
   std::printf("peak_fma threads=%d GFLOP/s=%.1f\n", threads, best);
 }
 
-void Sgemm(const char* lib, int threads) {
+void Sgemm(const char* lib, int threads, int max_n) {
   const bool dnnl = std::strcmp(lib, "onednn") == 0;
   if (!dnnl) openblas_set_num_threads(threads);
   std::mt19937 rng(0);
   std::uniform_real_distribution<float> dist(-1, 1);
   for (int n : {256, 512, 1024, 2048, 4096}) {
+    if (n > max_n) break;
     std::vector<float> a(size_t(n) * n), b(size_t(n) * n), c(size_t(n) * n);
     for (auto& v : a) v = dist(rng);
     for (auto& v : b) v = dist(rng);
@@ -84,30 +94,36 @@ void Sgemm(const char* lib, int threads) {
     };
     run();  // warm-up (and oneDNN's kernel generation)
     const double flops = 2.0 * n * n * n;
-    const int reps = std::max(10, int(4e10 / flops));
-    double best = 1e30;
+    const int reps = std::max(5, int(4e10 / flops));
+    // Best wall time, and best CPU time per thread: on a loaded machine the
+    // latter discounts the time slices other processes took from us.
+    double best = 1e30, best_cpu = 1e30;
     for (int r = 0; r < reps; ++r) {
-      const double t0 = Now();
+      const double t0 = Now(), c0 = CpuNow();
       run();
       best = std::min(best, Now() - t0);
+      best_cpu = std::min(best_cpu, (CpuNow() - c0) / threads);
     }
-    std::printf("sgemm lib=%s threads=%d n=%d GFLOP/s=%.1f\n", lib, threads, n,
-                flops / best / 1e9);
+    std::printf(
+        "sgemm lib=%s threads=%d n=%d GFLOP/s=%.1f (by CPU time: %.1f)\n", lib,
+        threads, n, flops / best / 1e9, flops / best_cpu / 1e9);
+    std::fflush(stdout);
   }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s peak|openblas|onednn THREADS\n", argv[0]);
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: %s peak|openblas|onednn THREADS [MAX_N]\n",
+                 argv[0]);
     return 2;
   }
   const int threads = std::atoi(argv[2]);
   if (std::strcmp(argv[1], "peak") == 0) {
     Peak(threads);
   } else {
-    Sgemm(argv[1], threads);
+    Sgemm(argv[1], threads, argc == 4 ? std::atoi(argv[3]) : 4096);
   }
   return 0;
 }

@@ -19,11 +19,11 @@ if [[ "${1:-}" == "blas" ]]; then
   g++ -O2 -std=c++20 -I"$blas_inc" benchmarks/blas_choice.cc -o "$out/blas_choice" \
     -L"$blas_lib" -Wl,-rpath,"$blas_lib" -lopenblas -l:libdnnl.so.2 -pthread
   for t in 1 2; do "$out/blas_choice" peak "$t"; done
-  # OpenBLAS as it loads by default, then with the kernels it should have
-  # chosen (Note [OpenBLAS core type] in torch/kernels/cpu/linalg_kernels.cc).
+  # OpenBLAS as it loads by default (up to n = 1024: its fallback kernels
+  # are slow), then with the kernels it should have chosen (Note [OpenBLAS core type] in torch/kernels/cpu/linalg_kernels.cc).
   for t in 1 2; do
     OMP_NUM_THREADS=$t "$out/blas_choice" onednn "$t"
-    env -u OPENBLAS_CORETYPE "$out/blas_choice" openblas "$t" | sed 's/lib=openblas/lib=openblas(default core)/'
+    env -u OPENBLAS_CORETYPE "$out/blas_choice" openblas "$t" 1024 | sed 's/lib=openblas/lib=openblas(default core)/'
     OPENBLAS_CORETYPE=SkylakeX "$out/blas_choice" openblas "$t" | sed 's/lib=openblas/lib=openblas(SkylakeX)/'
   done
   exit 0

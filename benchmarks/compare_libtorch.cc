@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <exception>
 #include <string>
 #include <vector>
@@ -40,7 +41,10 @@ std::vector<Case> Cases() {
   std::vector<Case> cases;
   auto linear = [&](const std::string& group, int64_t n, int64_t in,
                     int64_t out) {
-    cases.push_back({group, "linear", {{n, in}, {out, in}, {out}}, "float32",
+    cases.push_back({group,
+                     "linear",
+                     {{n, in}, {out, in}, {out}},
+                     "float32",
                      2.0 * n * in * out});
   };
   // MLP, batch 128: 784 -> 256 -> 128 -> 10.
@@ -50,27 +54,46 @@ std::vector<Case> Cases() {
   // Small transformer: batch 128, seq 64, d_model 128, 4 heads of 32.
   const int64_t bt = 128 * 64, bh = 128 * 4, t = 64, dh = 32;
   linear("transformer", bt, 128, 384);  // qkv projection
-  cases.push_back({"transformer", "bmm_nt", {{bh, t, dh}, {bh, t, dh}}, "float32",
+  cases.push_back({"transformer",
+                   "bmm_nt",
+                   {{bh, t, dh}, {bh, t, dh}},
+                   "float32",
                    2.0 * bh * t * t * dh});  // scores = q @ k^T
-  cases.push_back({"transformer", "bmm", {{bh, t, dh}, {bh, dh, t}}, "float32",
+  cases.push_back({"transformer",
+                   "bmm",
+                   {{bh, t, dh}, {bh, dh, t}},
+                   "float32",
                    2.0 * bh * t * t * dh});  // [B*h, T, 32] x [B*h, 32, T]
-  cases.push_back({"transformer", "bmm", {{bh, t, t}, {bh, t, dh}}, "float32",
+  cases.push_back({"transformer",
+                   "bmm",
+                   {{bh, t, t}, {bh, t, dh}},
+                   "float32",
                    2.0 * bh * t * t * dh});  // attn @ v
-  linear("transformer", bt, 128, 128);  // output projection
-  linear("transformer", bt, 128, 512);  // feed-forward up
-  linear("transformer", bt, 512, 128);  // feed-forward down
-  cases.push_back({"transformer", "matmul", {{128, t, 128}, {128, 384}},
-                   "float32", 2.0 * bt * 128 * 384});  // 3-D @ 2-D, folded
+  linear("transformer", bt, 128, 128);       // output projection
+  linear("transformer", bt, 128, 512);       // feed-forward up
+  linear("transformer", bt, 512, 128);       // feed-forward down
+  cases.push_back({"transformer",
+                   "matmul",
+                   {{128, t, 128}, {128, 384}},
+                   "float32",
+                   2.0 * bt * 128 * 384});  // 3-D @ 2-D, folded
   // Square GEMMs.
   for (int64_t n : {256, 512, 1024, 2048}) {
-    cases.push_back({"gemm", "mm", {{n, n}, {n, n}}, "float32", 2.0 * n * n * n});
+    cases.push_back(
+        {"gemm", "mm", {{n, n}, {n, n}}, "float32", 2.0 * n * n * n});
   }
-  cases.push_back({"gemm", "mm", {{512, 512}, {512, 512}}, "float64",
+  cases.push_back({"gemm",
+                   "mm",
+                   {{512, 512}, {512, 512}},
+                   "float64",
                    2.0 * 512 * 512 * 512});
-  cases.push_back({"gemm", "mm", {{512, 512}, {512, 512}}, "bfloat16",
+  cases.push_back({"gemm",
+                   "mm",
+                   {{512, 512}, {512, 512}},
+                   "bfloat16",
                    2.0 * 512 * 512 * 512});
-  cases.push_back({"gemm", "mm", {{256, 256}, {256, 256}}, "int64",
-                   2.0 * 256 * 256 * 256});
+  cases.push_back(
+      {"gemm", "mm", {{256, 256}, {256, 256}}, "int64", 2.0 * 256 * 256 * 256});
   return cases;
 }
 
@@ -126,12 +149,14 @@ Runner MakeTorchRunner(const Case& c) {
   };
   r.result = [out] {
     torch::Tensor f = out->to(torch::kFloat32).contiguous();
-    return std::vector<float>(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+    return std::vector<float>(f.data_ptr<float>(),
+                              f.data_ptr<float>() + f.numel());
   };
   return r;
 }
 
-// --- Timing --------------------------------------------------------------------
+// --- Timing
+// --------------------------------------------------------------------
 
 double Now() {
   return std::chrono::duration<double>(
@@ -139,20 +164,33 @@ double Now() {
       .count();
 }
 
-// Seconds per call of `run`, timed over `calls` consecutive calls.
-double TimeCalls(const std::function<void()>& run, int calls) {
-  const double t0 = Now();
-  for (int i = 0; i < calls; ++i) run();
-  return (Now() - t0) / calls;
+// CPU seconds used by the whole process (every thread, spinning included).
+double CpuNow() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) +
+         1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-struct Timing {
-  double best = 0, median = 0;
+struct Sample {
+  double wall = 0, cpu = 0;  // seconds per call
 };
 
-Timing Summarize(std::vector<double> t) {
-  std::sort(t.begin(), t.end());
-  return {t.front(), t[t.size() / 2]};
+// Wall and process-CPU seconds per call of `run`, over `calls` calls.
+Sample TimeCalls(const std::function<void()>& run, int calls) {
+  const double t0 = Now(), c0 = CpuNow();
+  for (int i = 0; i < calls; ++i) run();
+  return {(Now() - t0) / calls, (CpuNow() - c0) / calls};
+}
+
+// Best wall time and best CPU time over the samples.
+Sample Best(const std::vector<Sample>& samples) {
+  Sample best{INFINITY, INFINITY};
+  for (const Sample& s : samples) {
+    best.wall = std::min(best.wall, s.wall);
+    best.cpu = std::min(best.cpu, s.cpu);
+  }
+  return best;
 }
 
 std::string ShapesText(const Case& c) {
@@ -197,25 +235,27 @@ void RunRow(const Case& c, int threads, double budget) {
     tch_run();
     torch_run();
   }
-  const double one = std::max(TimeCalls(tch_run, 1), TimeCalls(torch_run, 1));
+  const double one =
+      std::max(TimeCalls(tch_run, 1).wall, TimeCalls(torch_run, 1).wall);
   const int calls = std::max(1, static_cast<int>(2e-3 / std::max(one, 1e-7)));
-  std::vector<double> t_tch, t_torch;
+  std::vector<Sample> t_tch, t_torch;
   const double start = Now();
   // Alternate the two so that load from elsewhere hits both alike.
   while ((Now() - start < budget && t_tch.size() < 200) || t_tch.size() < 5) {
     t_tch.push_back(TimeCalls(tch_run, calls));
     t_torch.push_back(TimeCalls(torch_run, calls));
   }
-  const Timing a = Summarize(t_tch), b = Summarize(t_torch);
-  const double diff = RelativeDifference(tch_runner.result(), torch_runner.result());
+  const Sample a = Best(t_tch), b = Best(t_torch);
+  const double diff =
+      RelativeDifference(tch_runner.result(), torch_runner.result());
   char line[512];
   std::snprintf(line, sizeof(line),
                 "| %-11s | %-7s %-22s | %-8s | %d | %9.3f | %9.3f | %5.2f | "
-                "%7.1f | %7.1f | %7.1e |",
+                "%9.3f | %9.3f | %7.1f | %7.1f | %7.1e |",
                 c.group.c_str(), c.op.c_str(), ShapesText(c).c_str(),
-                c.dtype.c_str(), threads, a.best * 1e3, b.best * 1e3,
-                a.best / b.best, c.flops / a.best / 1e9,
-                c.flops / b.best / 1e9, diff);
+                c.dtype.c_str(), threads, a.wall * 1e3, b.wall * 1e3,
+                a.wall / b.wall, a.cpu * 1e3, b.cpu * 1e3,
+                c.flops / a.wall / 1e9, c.flops / b.wall / 1e9, diff);
   std::printf("%s\n", line);
   std::fflush(stdout);
 }
@@ -252,15 +292,15 @@ int main(int argc, char** argv) {
     }
   }
   std::printf(
-      "Times are the best of alternating samples (ms per call); ratio = tch / "
-      "libtorch (< 1: tch faster); rel diff = max |tch - libtorch| / max "
+      "Times are the best of alternating samples, in ms per call: wall clock, "
+      "and CPU time of the whole process (all threads, spin-waiting "
+      "included); ratio = tch / libtorch wall time (< 1: tch faster); GF/s "
+      "from the wall time; rel diff = max |tch - libtorch| / max "
       "|libtorch|.\n\n");
   std::printf(
-      "| group       | op and input shapes            | dtype    | T |  tch ms "
-      "  | libtorch ms | ratio | tch GF/s | lt GF/s | rel diff |\n");
-  std::printf(
-      "|-------------|--------------------------------|----------|---|-------"
-      "----|-----------|-------|---------|---------|----------|\n");
+      "| group | op and input shapes | dtype | T | tch ms | libtorch ms | "
+      "ratio | tch cpu ms | lt cpu ms | tch GF/s | lt GF/s | rel diff |\n");
+  std::printf("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   try {
     for (const compare::Case& c : compare::Cases()) {
       const std::string label =

@@ -58,10 +58,11 @@ void CheckDTypes(const char* op, const Tensor& a, const Tensor& b) {
 }
 
 void CheckSupported(const char* op, const Tensor& t) {
-  TCH_CHECK_T(NotImplementedError,
-              t.dtype() != DType::kBool && kGemmOp.Has(t.device().type, t.dtype()),
-              "\"", op, "\" not implemented for '", ScalarTypeName(t.dtype()),
-              "' (", t.dtype(), " on ", t.device(), ")");
+  TCH_CHECK_T(
+      NotImplementedError,
+      t.dtype() != DType::kBool && kGemmOp.Has(t.device().type, t.dtype()),
+      "\"", op, "\" not implemented for '", ScalarTypeName(t.dtype()), "' (",
+      t.dtype(), " on ", t.device(), ")");
 }
 
 bool IsZero(const Scalar& s, DType dtype) {
@@ -169,12 +170,11 @@ Tensor AddProduct(const char* op, const Tensor& self, const Tensor& a,
     try {
       expanded = self.expand(out.sizes());
     } catch (const ValueError& e) {
-      throw ValueError(detail::StrCat(op, ": 'self' of shape ",
-                                      ShapeToString(self.sizes()),
-                                      " does not broadcast to the product's "
-                                      "shape ",
-                                      ShapeToString(out.sizes()), ": ",
-                                      e.what()));
+      throw ValueError(
+          detail::StrCat(op, ": 'self' of shape ", ShapeToString(self.sizes()),
+                         " does not broadcast to the product's "
+                         "shape ",
+                         ShapeToString(out.sizes()), ": ", e.what()));
     }
     Tensor(out).copy_(expanded);
   }
@@ -189,8 +189,8 @@ void CheckMatrix(const char* op, const char* name, const Tensor& t) {
 
 void CheckMmShapes(const char* op, const Tensor& mat1, const Tensor& mat2) {
   TCH_CHECK(mat1.size(1) == mat2.size(0), op,
-            ": mat1 and mat2 shapes cannot be multiplied (", SizesX(mat1.sizes()),
-            " and ", SizesX(mat2.sizes()), ")");
+            ": mat1 and mat2 shapes cannot be multiplied (",
+            SizesX(mat1.sizes()), " and ", SizesX(mat2.sizes()), ")");
 }
 
 void CheckBatch3D(const char* op, const Tensor& batch1, const Tensor& batch2) {
@@ -198,12 +198,12 @@ void CheckBatch3D(const char* op, const Tensor& batch1, const Tensor& batch2) {
             batch1.dim(), "-D tensor of shape ", ShapeToString(batch1.sizes()));
   TCH_CHECK(batch2.dim() == 3, op, ": batch2 must be a 3D tensor, got ",
             batch2.dim(), "-D tensor of shape ", ShapeToString(batch2.sizes()));
-  TCH_CHECK(batch2.size(0) == batch1.size(0) && batch2.size(1) == batch1.size(2),
-            op,
-            ": Expected size for first two dimensions of batch2 tensor to be: [",
-            batch1.size(0), ", ", batch1.size(2), "] but got: [", batch2.size(0),
-            ", ", batch2.size(1), "]. (batch1 ", ShapeToString(batch1.sizes()),
-            ", batch2 ", ShapeToString(batch2.sizes()), ")");
+  TCH_CHECK(
+      batch2.size(0) == batch1.size(0) && batch2.size(1) == batch1.size(2), op,
+      ": Expected size for first two dimensions of batch2 tensor to be: [",
+      batch1.size(0), ", ", batch1.size(2), "] but got: [", batch2.size(0),
+      ", ", batch2.size(1), "]. (batch1 ", ShapeToString(batch1.sizes()),
+      ", batch2 ", ShapeToString(batch2.sizes()), ")");
 }
 
 void CheckOperands(const char* op, const Tensor& a, const Tensor& b) {
@@ -316,10 +316,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
             "matmul: mat1 and mat2 shapes cannot be multiplied (", n, "x", k,
             " and ", b2.size(-2), "x", p, "); operands have shapes ",
             ShapeToString(a.sizes()), " and ", ShapeToString(b.sizes()));
-  const IntList a_batch(std::span<const int64_t>(a2.sizes().data(),
-                                                 a2.sizes().size() - 2));
-  const IntList b_batch(std::span<const int64_t>(b2.sizes().data(),
-                                                 b2.sizes().size() - 2));
+  const IntList a_batch(
+      std::span<const int64_t>(a2.sizes().data(), a2.sizes().size() - 2));
+  const IntList b_batch(
+      std::span<const int64_t>(b2.sizes().data(), b2.sizes().size() - 2));
   Shape shape = BroadcastShapes("matmul", {a_batch, b_batch});
   const size_t nb = shape.size();
   shape.push_back(n);

@@ -45,7 +45,8 @@
 
 namespace tch {
 
-// --- User-facing ops -----------------------------------------------------------
+// --- User-facing ops
+// -----------------------------------------------------------
 
 // torch.matmul. By the operands' dims:
 //   1-D · 1-D  -> 0-D dot product;
@@ -85,7 +86,8 @@ Tensor dot(const Tensor& a, const Tensor& b);
 // Dtypes promote as in mul (bool allowed).
 Tensor outer(const Tensor& a, const Tensor& b);
 
-// --- Kernel interface ------------------------------------------------------------
+// --- Kernel interface
+// ------------------------------------------------------------
 
 // A batch of matrix products, C[b] = beta * C[b] + alpha * A[b] @ B[b], on
 // one device, every operand of dtype `dtype`. Strides are in elements.

@@ -25,8 +25,8 @@
 namespace tch {
 namespace {
 
-using ::testing::HasSubstr;
 using ::tch::testing::TensorsClose;
+using ::testing::HasSubstr;
 
 const std::map<std::string, Tensor>& Golden() {
   static const auto* golden = new std::map<std::string, Tensor>(
@@ -70,7 +70,8 @@ Tol TolFor(DType dtype) {
            << expected.dtype();
   }
   const Tol tol = TolFor(expected.dtype());
-  return TensorsClose(actual, expected, tol.rtol, tol.atol) << " (" << expected_name << ")";
+  return TensorsClose(actual, expected, tol.rtol, tol.atol)
+         << " (" << expected_name << ")";
 }
 
 const char* const kDTypes[] = {"f32", "f64", "f16", "bf16", "i64", "i32", "u8"};
@@ -82,28 +83,29 @@ TEST(LinalgTest, EveryOpEveryDType) {
                         "mm_" + d + ".out"));
     EXPECT_TRUE(Matches(matmul(G("mm_" + d + ".a"), G("mm_" + d + ".b")),
                         "mm_" + d + ".out"));
-    EXPECT_TRUE(Matches(matmul(G("matmul_bcast_" + d + ".a"),
-                               G("matmul_bcast_" + d + ".b")),
-                        "matmul_bcast_" + d + ".out"));
+    EXPECT_TRUE(Matches(
+        matmul(G("matmul_bcast_" + d + ".a"), G("matmul_bcast_" + d + ".b")),
+        "matmul_bcast_" + d + ".out"));
     const bool fp = d[0] == 'f' || d[0] == 'b';
     const Scalar beta = fp ? Scalar(0.5) : Scalar(2);
     const Scalar alpha = fp ? Scalar(1.5) : Scalar(3);
     const std::string bd = "baddbmm_" + d;
-    EXPECT_TRUE(Matches(baddbmm(G(bd + ".self"), G(bd + ".b1"), G(bd + ".b2"),
-                                beta, alpha),
-                        bd + ".out"));
-    const std::string ad = "addmm_" + d;
     EXPECT_TRUE(Matches(
-        addmm(G(ad + ".self"), G(ad + ".m1"), G(ad + ".m2"), 2, 3), ad + ".out"));
+        baddbmm(G(bd + ".self"), G(bd + ".b1"), G(bd + ".b2"), beta, alpha),
+        bd + ".out"));
+    const std::string ad = "addmm_" + d;
+    EXPECT_TRUE(
+        Matches(addmm(G(ad + ".self"), G(ad + ".m1"), G(ad + ".m2"), 2, 3),
+                ad + ".out"));
     const Tensor dt = dot(G("dot_" + d + ".a"), G("dot_" + d + ".b"));
     EXPECT_EQ(dt.dim(), 0);
     EXPECT_TRUE(Matches(dt, "dot_" + d + ".out"));
     EXPECT_TRUE(Matches(matmul(G("dot_" + d + ".a"), G("dot_" + d + ".b")),
                         "dot_" + d + ".out"));
-    EXPECT_TRUE(
-        Matches(matmul(G("mv_" + d + ".m"), G("mv_" + d + ".v")), "mv_" + d + ".mv"));
-    EXPECT_TRUE(
-        Matches(matmul(G("mv_" + d + ".w"), G("mv_" + d + ".m")), "mv_" + d + ".vm"));
+    EXPECT_TRUE(Matches(matmul(G("mv_" + d + ".m"), G("mv_" + d + ".v")),
+                        "mv_" + d + ".mv"));
+    EXPECT_TRUE(Matches(matmul(G("mv_" + d + ".w"), G("mv_" + d + ".m")),
+                        "mv_" + d + ".vm"));
     EXPECT_TRUE(Matches(bmm(G("bmm16_" + d + ".b1"), G("bmm16_" + d + ".b2")),
                         "bmm16_" + d + ".out"));
   }
@@ -112,33 +114,36 @@ TEST(LinalgTest, EveryOpEveryDType) {
 TEST(LinalgTest, StridedTransposedAndExpandedInputs) {
   for (const std::string d : {"f32", "f64", "i32", "bf16"}) {
     SCOPED_TRACE(d);
-    EXPECT_TRUE(Matches(mm(G("mm_t_" + d + ".a_base").t(),
-                           G("mm_t_" + d + ".b_base").t()),
-                        "mm_t_" + d + ".out"));
-    EXPECT_TRUE(Matches(mm(G("mm_slice_" + d + ".a_base").slice(0, 0, 10, 2).slice(1, 0, 14, 2),
-                           G("mm_slice_" + d + ".b_base").slice(1, 0, 6, 2)),
-                        "mm_slice_" + d + ".out"));
+    EXPECT_TRUE(Matches(
+        mm(G("mm_t_" + d + ".a_base").t(), G("mm_t_" + d + ".b_base").t()),
+        "mm_t_" + d + ".out"));
+    EXPECT_TRUE(Matches(
+        mm(G("mm_slice_" + d + ".a_base").slice(0, 0, 10, 2).slice(1, 0, 14, 2),
+           G("mm_slice_" + d + ".b_base").slice(1, 0, 6, 2)),
+        "mm_slice_" + d + ".out"));
     EXPECT_TRUE(Matches(mm(G("mm_expand_" + d + ".a_base").expand({5, 7}),
                            G("mm_expand_" + d + ".b_base").expand({7, 3})),
                         "mm_expand_" + d + ".out"));
     EXPECT_TRUE(Matches(bmm(G("bmm_t_" + d + ".b1_base").transpose(1, 2),
                             G("bmm_t_" + d + ".b2_base").transpose(1, 2)),
                         "bmm_t_" + d + ".out"));
-    EXPECT_TRUE(Matches(matmul(G("matmul_tfold_" + d + ".a_base").transpose(0, 1),
-                               G("matmul_tfold_" + d + ".b")),
-                        "matmul_tfold_" + d + ".out"));
-    EXPECT_TRUE(Matches(dot(G("dot_strided_" + d + ".a_base").slice(0, 0, 24, 3),
-                            G("dot_strided_" + d + ".b_base").select(1, 1)),
-                        "dot_strided_" + d + ".out"));
+    EXPECT_TRUE(
+        Matches(matmul(G("matmul_tfold_" + d + ".a_base").transpose(0, 1),
+                       G("matmul_tfold_" + d + ".b")),
+                "matmul_tfold_" + d + ".out"));
+    EXPECT_TRUE(
+        Matches(dot(G("dot_strided_" + d + ".a_base").slice(0, 0, 24, 3),
+                    G("dot_strided_" + d + ".b_base").select(1, 1)),
+                "dot_strided_" + d + ".out"));
   }
 }
 
 TEST(LinalgTest, MatmulEveryRankCombination) {
-  const char* const cases[] = {
-      "matmul_2x3x4_4x5",     "matmul_3x4_2x4x5",     "matmul_2x3x4_4",
-      "matmul_4_2x4x5",       "matmul_2x3x4_2x4x5",   "matmul_3x1x2x4_1x2x4x3",
-      "matmul_1x3x4_2x4x5",   "matmul_4_4x5",         "matmul_3x4_4",
-      "matmul_4_4"};
+  const char* const cases[] = {"matmul_2x3x4_4x5",   "matmul_3x4_2x4x5",
+                               "matmul_2x3x4_4",     "matmul_4_2x4x5",
+                               "matmul_2x3x4_2x4x5", "matmul_3x1x2x4_1x2x4x3",
+                               "matmul_1x3x4_2x4x5", "matmul_4_4x5",
+                               "matmul_3x4_4",       "matmul_4_4"};
   for (const std::string c : cases) {
     SCOPED_TRACE(c);
     const Tensor out = matmul(G(c + ".a"), G(c + ".b"));
@@ -148,8 +153,10 @@ TEST(LinalgTest, MatmulEveryRankCombination) {
 }
 
 TEST(LinalgTest, AccuracyOverLongContractions) {
-  EXPECT_TRUE(Matches(mm(G("mm_big_f32.a"), G("mm_big_f32.b")), "mm_big_f32.out"));
-  EXPECT_TRUE(Matches(mm(G("mm_big_f64.a"), G("mm_big_f64.b")), "mm_big_f64.out"));
+  EXPECT_TRUE(
+      Matches(mm(G("mm_big_f32.a"), G("mm_big_f32.b")), "mm_big_f32.out"));
+  EXPECT_TRUE(
+      Matches(mm(G("mm_big_f64.a"), G("mm_big_f64.b")), "mm_big_f64.out"));
   // float32 BLAS against float64 BLAS on a 300-long contraction.
   const Tensor a = G("mm_big_f64.a"), b = G("mm_big_f64.b");
   EXPECT_TRUE(TensorsClose(mm(a.to(DType::kFloat32), b.to(DType::kFloat32)),
@@ -157,8 +164,10 @@ TEST(LinalgTest, AccuracyOverLongContractions) {
 }
 
 TEST(LinalgTest, IntegerOverflowWraps) {
-  EXPECT_TRUE(Matches(mm(G("mm_wrap_i32.a"), G("mm_wrap_i32.b")), "mm_wrap_i32.out"));
-  EXPECT_TRUE(Matches(mm(G("mm_wrap_i64.a"), G("mm_wrap_i64.b")), "mm_wrap_i64.out"));
+  EXPECT_TRUE(
+      Matches(mm(G("mm_wrap_i32.a"), G("mm_wrap_i32.b")), "mm_wrap_i32.out"));
+  EXPECT_TRUE(
+      Matches(mm(G("mm_wrap_i64.a"), G("mm_wrap_i64.b")), "mm_wrap_i64.out"));
 }
 
 TEST(LinalgTest, NanAndInf) {
@@ -175,27 +184,32 @@ TEST(LinalgTest, NanAndInf) {
   EXPECT_TRUE(std::isnan(mv.select(0, 0).item<float>()));
   // beta = 0 with the matrix-vector (both sides) and the dot paths.
   const double nan = std::nan("");
-  EXPECT_TRUE(TensorsClose(addmm(full({3, 1}, nan), ones({3, 2}), ones({2, 1}), 0),
-                           full({3, 1}, 2)));
-  EXPECT_TRUE(TensorsClose(addmm(full({1, 3}, nan), ones({1, 2}), ones({2, 3}), 0),
-                           full({1, 3}, 2)));
-  EXPECT_TRUE(TensorsClose(addmm(full({1, 1}, nan), ones({1, 2}), ones({2, 1}), 0),
-                           full({1, 1}, 2)));
-  EXPECT_TRUE(TensorsClose(
-      baddbmm(full({2, 1, 1}, nan, DType::kInt32), ones({2, 1, 2}, DType::kInt32),
-              ones({2, 2, 1}, DType::kInt32), 0),
-      full({2, 1, 1}, 2, DType::kInt32)));
+  EXPECT_TRUE(
+      TensorsClose(addmm(full({3, 1}, nan), ones({3, 2}), ones({2, 1}), 0),
+                   full({3, 1}, 2)));
+  EXPECT_TRUE(
+      TensorsClose(addmm(full({1, 3}, nan), ones({1, 2}), ones({2, 3}), 0),
+                   full({1, 3}, 2)));
+  EXPECT_TRUE(
+      TensorsClose(addmm(full({1, 1}, nan), ones({1, 2}), ones({2, 1}), 0),
+                   full({1, 1}, 2)));
+  EXPECT_TRUE(TensorsClose(baddbmm(full({2, 1, 1}, nan, DType::kInt32),
+                                   ones({2, 1, 2}, DType::kInt32),
+                                   ones({2, 2, 1}, DType::kInt32), 0),
+                           full({2, 1, 1}, 2, DType::kInt32)));
 }
 
 TEST(LinalgTest, ZeroSizeDims) {
   // k = 0: the product is zero, so the result is beta * self.
   const Tensor self = G("addmm_k0.self");
-  EXPECT_TRUE(Matches(addmm(self, ones({2, 0}), ones({0, 3}), 3), "addmm_k0.out"));
-  EXPECT_TRUE(Matches(addmm(full({2, 3}, std::nan("")), ones({2, 0}),
-                            ones({0, 3}), 0),
-                      "addmm_k0_beta0.out"));
-  EXPECT_TRUE(Matches(mm(ones({2, 0}, DType::kInt64), ones({0, 3}, DType::kInt64)),
-                      "mm_k0_i64.out"));
+  EXPECT_TRUE(
+      Matches(addmm(self, ones({2, 0}), ones({0, 3}), 3), "addmm_k0.out"));
+  EXPECT_TRUE(
+      Matches(addmm(full({2, 3}, std::nan("")), ones({2, 0}), ones({0, 3}), 0),
+              "addmm_k0_beta0.out"));
+  EXPECT_TRUE(
+      Matches(mm(ones({2, 0}, DType::kInt64), ones({0, 3}, DType::kInt64)),
+              "mm_k0_i64.out"));
   EXPECT_EQ(mm(ones({0, 3}), ones({3, 4})).sizes(), Shape({0, 4}));
   EXPECT_EQ(bmm(ones({0, 2, 3}), ones({0, 3, 4})).sizes(), Shape({0, 2, 4}));
   EXPECT_EQ(matmul(ones({2, 0, 3}), ones({3, 4})).sizes(), Shape({2, 0, 4}));
@@ -205,8 +219,10 @@ TEST(LinalgTest, ZeroSizeDims) {
 }
 
 TEST(LinalgTest, Outer) {
-  EXPECT_TRUE(Matches(outer(G("outer_f32.a"), G("outer_f32.b")), "outer_f32.out"));
-  EXPECT_TRUE(Matches(outer(G("outer_mixed.a"), G("outer_f32.b")), "outer_mixed.out"));
+  EXPECT_TRUE(
+      Matches(outer(G("outer_f32.a"), G("outer_f32.b")), "outer_f32.out"));
+  EXPECT_TRUE(
+      Matches(outer(G("outer_mixed.a"), G("outer_f32.b")), "outer_mixed.out"));
   EXPECT_TRUE(testing::TensorsEqual(outer(G("outer_bool.a"), G("outer_bool.b")),
                                     G("outer_bool.out")));
 }
@@ -227,33 +243,38 @@ TEST(LinalgTest, NestedInsideParallelForUsesOneBlasThread) {
 
 TEST(LinalgTest, ThreadCountsAgree) {
   // Large enough for threaded BLAS and the threaded integer loop.
-  const Tensor a = arange(0, 300 * 200, 1, DType::kFloat64).view({300, 200}) / 7.0;
-  const Tensor b = arange(0, 200 * 260, 1, DType::kFloat64).view({200, 260}) / 11.0;
+  const Tensor a =
+      arange(0, 300 * 200, 1, DType::kFloat64).view({300, 200}) / 7.0;
+  const Tensor b =
+      arange(0, 200 * 260, 1, DType::kFloat64).view({200, 260}) / 11.0;
   const Tensor ai = arange(0, 300 * 200, 1, DType::kInt64).view({300, 200});
   const Tensor bi = arange(0, 200 * 260, 1, DType::kInt64).view({200, 260});
   const int saved = GetNumThreads();
   SetNumThreads(1);
   const Tensor ref32 = mm(a.to(DType::kFloat32), b.to(DType::kFloat32));
   const Tensor refi = mm(ai, bi);
-  const Tensor refb = bmm(ai.view({6, 50, 200}), bi.view({1, 200, 260}).expand({6, 200, 260}));
+  const Tensor refb =
+      bmm(ai.view({6, 50, 200}), bi.view({1, 200, 260}).expand({6, 200, 260}));
   SetNumThreads(2);
-  EXPECT_TRUE(TensorsClose(mm(a.to(DType::kFloat32), b.to(DType::kFloat32)), ref32,
-                           1e-5, 1e-3));
+  EXPECT_TRUE(TensorsClose(mm(a.to(DType::kFloat32), b.to(DType::kFloat32)),
+                           ref32, 1e-5, 1e-3));
   EXPECT_TRUE(testing::TensorsEqual(mm(ai, bi), refi));
   EXPECT_TRUE(testing::TensorsEqual(
-      bmm(ai.view({6, 50, 200}), bi.view({1, 200, 260}).expand({6, 200, 260})), refb));
+      bmm(ai.view({6, 50, 200}), bi.view({1, 200, 260}).expand({6, 200, 260})),
+      refb));
   // The integer loop against float64 BLAS (values stay below 2^53).
-  EXPECT_TRUE(TensorsClose(refi, mm(ai.to(DType::kFloat64), bi.to(DType::kFloat64)),
-                           0, 0));
+  EXPECT_TRUE(TensorsClose(
+      refi, mm(ai.to(DType::kFloat64), bi.to(DType::kFloat64)), 0, 0));
   SetNumThreads(saved);
 }
 
 TEST(LinalgTest, BatchedMatchesPerMatrixProducts) {
   // matmul's batched path against mm of each slice, with broadcast batch
   // dims and a transposed (non-contiguous) operand.
-  const Tensor a = G("matmul_bcast_f32.a");                    // [2, 1, 3, 4]
-  const Tensor b = G("matmul_bcast_f32.b").transpose(1, 2).contiguous().transpose(1, 2);
-  const Tensor out = matmul(a, b);                             // [2, 5, 3, 2]
+  const Tensor a = G("matmul_bcast_f32.a");  // [2, 1, 3, 4]
+  const Tensor b =
+      G("matmul_bcast_f32.b").transpose(1, 2).contiguous().transpose(1, 2);
+  const Tensor out = matmul(a, b);  // [2, 5, 3, 2]
   for (int64_t i = 0; i < 2; ++i) {
     for (int64_t j = 0; j < 5; ++j) {
       EXPECT_TRUE(TensorsClose(out.select(0, i).select(0, j),
@@ -263,7 +284,8 @@ TEST(LinalgTest, BatchedMatchesPerMatrixProducts) {
   }
 }
 
-// --- Errors -------------------------------------------------------------------
+// --- Errors
+// -------------------------------------------------------------------
 
 template <typename E, typename Fn>
 void ExpectError(Fn fn, const std::string& substring) {
@@ -276,57 +298,116 @@ void ExpectError(Fn fn, const std::string& substring) {
 }
 
 TEST(LinalgTest, ShapeErrors) {
-  ExpectError<ValueError>([] { mm(ones({2, 3}), ones({4, 5})); },
-                          "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)");
-  ExpectError<ValueError>([] { mm(ones({2, 3, 1}), ones({4, 5})); },
-                          "self must be a matrix");
-  ExpectError<ValueError>([] { mm(ones({2, 3}), ones({3})); }, "mat2 must be a matrix");
-  ExpectError<ValueError>([] { addmm(ones({3}), ones({3}), ones({3, 5})); },
-                          "mat1 must be a matrix");
-  ExpectError<ValueError>([] { addmm(ones({5}), ones({2, 3}), ones({3, 4})); },
-                          "must match the existing size (5)");
-  ExpectError<ValueError>([] { bmm(ones({2, 3}), ones({2, 3, 4})); },
-                          "batch1 must be a 3D tensor");
-  ExpectError<ValueError>([] { bmm(ones({2, 2, 3}), ones({2, 4, 4})); },
-                          "Expected size for first two dimensions of batch2 tensor "
-                          "to be: [2, 3] but got: [2, 4].");
-  ExpectError<ValueError>([] { baddbmm(ones({3, 1, 4}), ones({2, 2, 3}), ones({2, 3, 4})); },
-                          "does not broadcast");
-  ExpectError<ValueError>([] { dot(ones({3}), ones({4})); },
-                          "inconsistent tensor size, expected tensor [3] and src [4]");
-  ExpectError<ValueError>([] { dot(ones({3, 1}), ones({3})); },
-                          "1D tensors expected, but got 2D and 1D tensors");
-  ExpectError<ValueError>([] { matmul(ones({}), ones({3})); },
-                          "both arguments to matmul need to be at least 1D, but "
-                          "they are 0D and 1D");
-  ExpectError<ValueError>([] { matmul(ones({2, 3}), ones({4})); },
-                          "size mismatch, got input (2), mat (2x3), vec (4)");
-  ExpectError<ValueError>([] { matmul(ones({3}), ones({4, 5})); },
-                          "mat1 and mat2 shapes cannot be multiplied (1x3 and 4x5)");
-  ExpectError<ValueError>([] { matmul(ones({2, 2, 3}), ones({4, 5})); },
-                          "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)");
-  ExpectError<ValueError>([] { matmul(ones({2, 2, 3}), ones({3, 3, 5})); },
-                          "not broadcastable");
-  ExpectError<ValueError>([] { outer(ones({3}), ones({2, 2})); },
-                          "outer: Expected 1-D argument vec2, but got 2-D");
-  ExpectError<ValueError>([] { outer(ones({3, 1}), ones({2})); },
-                          "outer: Expected 1-D argument self, but got 2-D");
+  ExpectError<ValueError>(
+      [] {
+        mm(ones({2, 3}), ones({4, 5}));
+      },
+      "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)");
+  ExpectError<ValueError>(
+      [] {
+        mm(ones({2, 3, 1}), ones({4, 5}));
+      },
+      "self must be a matrix");
+  ExpectError<ValueError>(
+      [] {
+        mm(ones({2, 3}), ones({3}));
+      },
+      "mat2 must be a matrix");
+  ExpectError<ValueError>(
+      [] {
+        addmm(ones({3}), ones({3}), ones({3, 5}));
+      },
+      "mat1 must be a matrix");
+  ExpectError<ValueError>(
+      [] {
+        addmm(ones({5}), ones({2, 3}), ones({3, 4}));
+      },
+      "must match the existing size (5)");
+  ExpectError<ValueError>(
+      [] {
+        bmm(ones({2, 3}), ones({2, 3, 4}));
+      },
+      "batch1 must be a 3D tensor");
+  ExpectError<ValueError>(
+      [] {
+        bmm(ones({2, 2, 3}), ones({2, 4, 4}));
+      },
+      "Expected size for first two dimensions of batch2 tensor "
+      "to be: [2, 3] but got: [2, 4].");
+  ExpectError<ValueError>(
+      [] {
+        baddbmm(ones({3, 1, 4}), ones({2, 2, 3}), ones({2, 3, 4}));
+      },
+      "does not broadcast");
+  ExpectError<ValueError>(
+      [] { dot(ones({3}), ones({4})); },
+      "inconsistent tensor size, expected tensor [3] and src [4]");
+  ExpectError<ValueError>(
+      [] {
+        dot(ones({3, 1}), ones({3}));
+      },
+      "1D tensors expected, but got 2D and 1D tensors");
+  ExpectError<ValueError>(
+      [] { matmul(ones({}), ones({3})); },
+      "both arguments to matmul need to be at least 1D, but "
+      "they are 0D and 1D");
+  ExpectError<ValueError>(
+      [] {
+        matmul(ones({2, 3}), ones({4}));
+      },
+      "size mismatch, got input (2), mat (2x3), vec (4)");
+  ExpectError<ValueError>(
+      [] {
+        matmul(ones({3}), ones({4, 5}));
+      },
+      "mat1 and mat2 shapes cannot be multiplied (1x3 and 4x5)");
+  ExpectError<ValueError>(
+      [] {
+        matmul(ones({2, 2, 3}), ones({4, 5}));
+      },
+      "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)");
+  ExpectError<ValueError>(
+      [] {
+        matmul(ones({2, 2, 3}), ones({3, 3, 5}));
+      },
+      "not broadcastable");
+  ExpectError<ValueError>(
+      [] {
+        outer(ones({3}), ones({2, 2}));
+      },
+      "outer: Expected 1-D argument vec2, but got 2-D");
+  ExpectError<ValueError>(
+      [] {
+        outer(ones({3, 1}), ones({2}));
+      },
+      "outer: Expected 1-D argument self, but got 2-D");
 }
 
 TEST(LinalgTest, DTypeErrors) {
   const Tensor f = ones({2, 3});
   const Tensor d = ones({3, 4}, DType::kFloat64);
-  ExpectError<ValueError>([&] { mm(f, d); }, "expected scalar type Float but found Double");
-  ExpectError<ValueError>([&] { matmul(f, d); }, "expected scalar type Float but found Double");
-  ExpectError<ValueError>([&] { bmm(ones({1, 2, 3}), ones({1, 3, 4}, DType::kInt64)); },
-                          "expected scalar type Float but found Long");
-  ExpectError<ValueError>([&] { dot(ones({3}), ones({3}, DType::kFloat64)); },
-                          "dot : expected both vectors to have same dtype, but found "
-                          "Float and Double");
-  ExpectError<ValueError>([&] { addmm(ones({2, 4}, DType::kFloat64), f, ones({3, 4})); },
-                          "self and mat2 must have the same dtype");
+  ExpectError<ValueError>([&] { mm(f, d); },
+                          "expected scalar type Float but found Double");
+  ExpectError<ValueError>([&] { matmul(f, d); },
+                          "expected scalar type Float but found Double");
+  ExpectError<ValueError>(
+      [&] {
+        bmm(ones({1, 2, 3}), ones({1, 3, 4}, DType::kInt64));
+      },
+      "expected scalar type Float but found Long");
+  ExpectError<ValueError>(
+      [&] { dot(ones({3}), ones({3}, DType::kFloat64)); },
+      "dot : expected both vectors to have same dtype, but found "
+      "Float and Double");
+  ExpectError<ValueError>(
+      [&] {
+        addmm(ones({2, 4}, DType::kFloat64), f, ones({3, 4}));
+      },
+      "self and mat2 must have the same dtype");
   ExpectError<NotImplementedError>(
-      [] { mm(ones({2, 3}, DType::kBool), ones({3, 4}, DType::kBool)); },
+      [] {
+        mm(ones({2, 3}, DType::kBool), ones({3, 4}, DType::kBool));
+      },
       "\"mm\" not implemented for 'Bool'");
   ExpectError<NotImplementedError>(
       [] { dot(ones({3}, DType::kBool), ones({3}, DType::kBool)); },

@@ -66,22 +66,20 @@ double PeakGflops(int threads) {
   const bool wide = cpu.avx512f;
   if (!wide && !(cpu.avx2 && cpu.fma)) return (*cache)[threads] = 0;
   const int64_t iters = 1'000'000;
-  const double flops_per_thread =
-      2.0 * iters * (wide ? 16 * 24 : 8 * 12);
+  const double flops_per_thread = 2.0 * iters * (wide ? 16 * 24 : 8 * 12);
   double best = 0;
   for (int rep = 0; rep < 100; ++rep) {  // best of many short samples
     std::vector<std::thread> pool;
     std::vector<float> sink(threads);
     const auto t0 = std::chrono::steady_clock::now();
     for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] {
-        sink[t] = wide ? FmaLoop512(iters) : FmaLoop256(iters);
-      });
+      pool.emplace_back(
+          [&, t] { sink[t] = wide ? FmaLoop512(iters) : FmaLoop256(iters); });
     }
     for (std::thread& t : pool) t.join();
-    const double dt = std::chrono::duration<double>(
-                          std::chrono::steady_clock::now() - t0)
-                          .count();
+    const double dt =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
     benchmark::DoNotOptimize(sink.data());
     best = std::max(best, flops_per_thread * threads / dt / 1e9);
   }
@@ -90,9 +88,9 @@ double PeakGflops(int threads) {
 
 void ReportFlops(benchmark::State& state, double flops_per_iter, int threads) {
   const double gflop = flops_per_iter / 1e9;
-  state.counters["GFLOP/s"] = benchmark::Counter(
-      gflop * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(gflop * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
   const double peak = PeakGflops(threads);
   if (peak > 0) {
     state.counters["peak_GFLOP/s"] = peak;

@@ -27,9 +27,9 @@
 // we read the current value (openblas_get_num_threads, a load) and set it
 // only when the call needs another: rule 1 sets GetNumThreads() before a
 // top-level call, rule 2 sets 1 before a nested one (every nested caller
-// wants 1, so concurrent nested callers agree). Batched products choose between the two
-// forms: many small matrices -> ParallelFor over the batch with 1-thread
-// BLAS; few large ones -> a serial loop with multi-threaded BLAS.
+// wants 1, so concurrent nested callers agree). Batched products choose between
+// the two forms: many small matrices -> ParallelFor over the batch with
+// 1-thread BLAS; few large ones -> a serial loop with multi-threaded BLAS.
 // OpenBLAS itself runs small products (m*n*k < 262144) on one thread
 // whatever the setting. Its idle workers spin for a while after a threaded
 // call, yielding the CPU (sched_yield); that costs little next to the
@@ -151,7 +151,8 @@ struct BlasLayout {
 
 BlasLayout LayoutFor(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
   BlasLayout l;
-  if ((cs == 1 || cols == 1) && (rows == 1 || rs >= std::max<int64_t>(1, cols))) {
+  if ((cs == 1 || cols == 1) &&
+      (rows == 1 || rs >= std::max<int64_t>(1, cols))) {
     l.ok = true;
     l.ld = rows == 1 ? std::max<int64_t>(1, cols) : rs;
   } else if ((rs == 1 || rows == 1) &&
@@ -188,8 +189,8 @@ void Gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k,
   cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c,
               ldc);
 }
-void Gemv(CBLAS_TRANSPOSE t, int m, int n, float alpha, const float* a,
-          int lda, const float* x, int incx, float beta, float* y, int incy) {
+void Gemv(CBLAS_TRANSPOSE t, int m, int n, float alpha, const float* a, int lda,
+          const float* x, int incx, float beta, float* y, int incy) {
   cblas_sgemv(CblasRowMajor, t, m, n, alpha, a, lda, x, incx, beta, y, incy);
 }
 void Gemv(CBLAS_TRANSPOSE t, int m, int n, double alpha, const double* a,
@@ -214,8 +215,8 @@ struct Scratch {
 // ignores C's contents.
 template <typename T>
 void BlasProduct(int64_t m, int64_t n, int64_t k, T alpha, const T* a,
-                 int64_t ars, int64_t acs, const T* b, int64_t brs,
-                 int64_t bcs, T beta, T* c, int64_t ldc, Scratch<T>* scratch) {
+                 int64_t ars, int64_t acs, const T* b, int64_t brs, int64_t bcs,
+                 T beta, T* c, int64_t ldc, Scratch<T>* scratch) {
   if (k == 0 || alpha == T(0)) {
     ScaleC(c, ldc, m, n, beta);
     return;
@@ -262,8 +263,9 @@ void BlasProduct(int64_t m, int64_t n, int64_t k, T alpha, const T* a,
          lb.trans ? ik : in, alpha, b, ldb, a, incx, beta, c, 1);
     return;
   }
-  Gemm(la.trans ? CblasTrans : CblasNoTrans, lb.trans ? CblasTrans : CblasNoTrans,
-       im, in, ik, alpha, a, lda, b, ldb, beta, c, static_cast<int>(ldc));
+  Gemm(la.trans ? CblasTrans : CblasNoTrans,
+       lb.trans ? CblasTrans : CblasNoTrans, im, in, ik, alpha, a, lda, b, ldb,
+       beta, c, static_cast<int>(ldc));
 }
 
 template <typename T>
@@ -272,7 +274,8 @@ void BlasGemmKernel(const GemmPlan& plan) {
               plan.m <= INT_MAX && plan.n <= INT_MAX && plan.k <= INT_MAX &&
                   plan.c_rs <= INT_MAX,
               "gemm: matrix dims above 2^31-1 are not supported by the BLAS "
-              "backend (m=", plan.m, ", n=", plan.n, ", k=", plan.k, ")");
+              "backend (m=",
+              plan.m, ", n=", plan.n, ", k=", plan.k, ")");
   const T alpha = plan.alpha.to<T>(), beta = plan.beta.to<T>();
   const int threads = GetNumThreads();
   const bool nested = InParallelRegion();
@@ -288,7 +291,8 @@ void BlasGemmKernel(const GemmPlan& plan) {
     for (int64_t i = 0; i < total; ++i) {
       const Matrices<T> mat = MatricesAt<T>(plan, i);
       BlasProduct(plan.m, plan.n, plan.k, alpha, mat.a, plan.a_rs, plan.a_cs,
-                  mat.b, plan.b_rs, plan.b_cs, beta, mat.c, plan.c_rs, &scratch);
+                  mat.b, plan.b_rs, plan.b_cs, beta, mat.c, plan.c_rs,
+                  &scratch);
     }
     return;
   }
@@ -299,7 +303,8 @@ void BlasGemmKernel(const GemmPlan& plan) {
     for (int64_t i = lo; i < hi; ++i) {
       const Matrices<T> mat = MatricesAt<T>(plan, i);
       BlasProduct(plan.m, plan.n, plan.k, alpha, mat.a, plan.a_rs, plan.a_cs,
-                  mat.b, plan.b_rs, plan.b_cs, beta, mat.c, plan.c_rs, &scratch);
+                  mat.b, plan.b_rs, plan.b_cs, beta, mat.c, plan.c_rs,
+                  &scratch);
     }
   });
 }
@@ -458,7 +463,8 @@ void IntGemmRows(const GemmPlan& plan, const Matrices<T>& mat, int64_t lo,
             for (int64_t p = 0; p < kc; ++p) {
               const U av = ap[r * kc + p];
               const U* brow = bp + p * nc;
-              for (int64_t j = 0; j < nc; ++j) c[r][j] = U(c[r][j] + av * brow[j]);
+              for (int64_t j = 0; j < nc; ++j)
+                c[r][j] = U(c[r][j] + av * brow[j]);
             }
           }
           continue;
