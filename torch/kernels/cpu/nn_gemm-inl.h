@@ -37,13 +37,14 @@ using VF = hn::Vec<DF>;
 // Register tiles: AVX-512 has 32 vector registers, narrower targets 16.
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
 inline constexpr int kNNRows = 8;  // 8 x 3 accumulators
-inline constexpr int kNTRows = 4;  // 4 x 4 accumulators
+inline constexpr int kNTRows = 4;  // 4 x 6 accumulators
+inline constexpr int kNTCols = 6;
 #else
 inline constexpr int kNNRows = 4;  // 4 x 3 accumulators
 inline constexpr int kNTRows = 2;  // 2 x 4 accumulators
+inline constexpr int kNTCols = 4;
 #endif
 inline constexpr int kNNVecs = 3;
-inline constexpr int kNTCols = 4;
 
 // R rows x V full vectors of C, over B rows k0 <= kk < k1 (row kk of B at
 // brow(kk)); A element (r, kk) at a[r*a_rs + kk*a_cs].
@@ -208,9 +209,9 @@ HWY_INLINE void TileNT(int64_t k0, int64_t k1, const float* HWY_RESTRICT a,
   }
 }
 
-// Blocks of the dot dimension: a 4-row B tile of 512 floats per row (8 KiB)
-// stays in L1 while every row tile of A passes over it.
-inline constexpr int64_t kDotBlock = 512;
+// Blocks of the dot dimension: a 6-row B tile of 1024 floats per row
+// (24 KiB) stays in L1 while every row tile of A passes over it.
+inline constexpr int64_t kDotBlock = 1024;
 
 // C[M,N] (+)= A[M,K] * B^T with row q of B at b + b_rows[q].
 void GemmNTRows(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,

@@ -116,7 +116,7 @@ void GemmNT(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
     int64_t* rows = Scratch<int64_t, 1>(n);
     for (int64_t q = 0; q < n; ++q) rows[q] = q * ldb;
     // Chunks of C's columns (rows of B) over the pool, as in GemmNN.
-    constexpr int64_t kChunk = 16;
+    constexpr int64_t kChunk = 24;  // a multiple of every NT tile width
     const int64_t chunks = (n + kChunk - 1) / kChunk;
     ParallelFor(
         0, chunks, std::max<int64_t>(1, kGemmGrainFlops / (m * k * kChunk + 1)),
