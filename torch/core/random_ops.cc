@@ -60,6 +60,18 @@ void RunRandom(const Op& op, RandomPlan& plan, const Tensor& out,
 
 bool IsWideDType(DType dtype) { return dtype == DType::kFloat64; }
 
+// In-place samplers write every element: a stride-0 dim of size > 1 (an
+// expanded tensor) would make several elements share one memory location.
+void CheckNoInternalOverlap(const char* op, const Tensor& self) {
+  for (int64_t d = 0; d < self.dim(); ++d) {
+    TCH_CHECK(self.sizes()[d] <= 1 || self.strides()[d] != 0, op,
+              ": unsupported operation: more than one element of the "
+              "written-to tensor refers to a single memory location (shape ",
+              ShapeToString(self.sizes()), ", strides ",
+              ShapeToString(self.strides()), "); clone() the tensor first");
+  }
+}
+
 }  // namespace
 
 // --- uniform / normal
@@ -67,6 +79,7 @@ bool IsWideDType(DType dtype) { return dtype == DType::kFloat64; }
 
 Tensor& uniform_(Tensor& self, double from, double to, Generator* generator) {
   CheckFloating("uniform_", self.dtype());
+  CheckNoInternalOverlap("uniform_", self);
   TCH_CHECK(std::isfinite(from) && std::isfinite(to),
             "uniform_ expects finite bounds, but found from=", from,
             " to=", to);
@@ -91,6 +104,7 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* generator) {
 
 Tensor& normal_(Tensor& self, double mean, double std, Generator* generator) {
   CheckFloating("normal_", self.dtype());
+  CheckNoInternalOverlap("normal_", self);
   TCH_CHECK(std::isfinite(mean) && std::isfinite(std),
             "normal expects finite mean and std, but found mean=", mean,
             " std=", std);
@@ -232,6 +246,7 @@ void CheckProbability(const char* op, double p) {
 
 Tensor& bernoulli_(Tensor& self, double p, Generator* generator) {
   CheckProbability("bernoulli_", p);
+  CheckNoInternalOverlap("bernoulli_", self);
   RandomPlan plan;
   plan.a = p;
   plan.stream = ReserveStream(generator, self.numel(), /*wide=*/false);

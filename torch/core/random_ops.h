@@ -36,6 +36,12 @@
 // Normal values come in Box-Muller pairs: for floats, words (0, 1) of a block
 // give elements 4k and 4k + 1 and words (2, 3) give 4k + 2 and 4k + 3; for
 // doubles, the two 64-bit values of block k give elements 2k and 2k + 1.
+// The integer draws, and every value computed from them by exact arithmetic
+// (uniform, randint, bernoulli, dropout masks, randperm, float64 normals), are
+// bit-identical everywhere. Float32/16 normals go through SIMD log/sin/cos on
+// the CPU (Highway, chosen at run time) and agree with NormalFloatAt, and with
+// another device, to a few ulps; on one machine they are still bit-identical
+// for any thread count and chunking.
 // Consecutive calls never share blocks, and `Generator::GetState` /
 // `SetState` around a call replays it exactly. Ops that draw nothing (empty
 // outputs, dropout with p == 0, p == 1 or training == false) reserve nothing.
@@ -68,7 +74,6 @@ TCH_HOST_DEVICE constexpr uint64_t RandomBlocksFor(int64_t numel, bool wide) {
   return wide ? (n + 1) / 2 : (n + 3) / 4;
 }
 
-// The block holding element `i`'s draw, for either layout.
 // Block `block_index` of the op's reservation; subsequence 0 unless an op
 // documents a second stream (randperm's shuffles use subsequence 1).
 TCH_HOST_DEVICE constexpr PhiloxBlock RandomBlockAt(const RandomStream& s,
@@ -286,6 +291,10 @@ Tensor bernoulli(const Tensor& p, Generator* generator = nullptr);
 // be in [0, 1], but got p=1.5").
 Tensor bernoulli(const Tensor& input, double p, Generator* generator = nullptr);
 // In place: fills `self` (any dtype, any strides) with Bernoulli(p) samples.
+// Like every in-place sampler here, throws ValueError for a tensor whose
+// elements share memory (an expanded, stride-0 dim): "bernoulli_: unsupported
+// operation: more than one element of the written-to tensor refers to a
+// single memory location".
 Tensor& bernoulli_(Tensor& self, double p, Generator* generator = nullptr);
 
 // In place: fills `self` (floating dtype, any strides) with samples uniform

@@ -763,6 +763,15 @@ TEST_F(RandomOpsTest, BadArgumentsThrowWithPyTorchLikeMessages) {
   ExpectError<ValueError>([&] { rand_like(i, &gen); },
                           "rand_like: expected a floating-point dtype");
   ExpectError<ValueError>([&] { rand({-2}, DType::kFloat32, &gen); }, "-2");
+  Tensor expanded = zeros({1, 3}).expand({4, 3});
+  ExpectError<ValueError>([&] { uniform_(expanded, 0, 1, &gen); },
+                          "uniform_: unsupported operation: more than one "
+                          "element of the written-to tensor refers to a single "
+                          "memory location");
+  ExpectError<ValueError>([&] { normal_(expanded, 0, 1, &gen); },
+                          "normal_: unsupported operation");
+  ExpectError<ValueError>([&] { bernoulli_(expanded, 0.5, &gen); },
+                          "bernoulli_: unsupported operation");
   ExpectError<ValueError>([&] { dropout(f, 1.5, true, &gen); },
                           "dropout probability has to be between 0 and 1, but "
                           "got 1.5");
