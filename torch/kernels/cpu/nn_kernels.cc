@@ -1,21 +1,27 @@
-// CPU kernels of the nn family: conv2d (im2col + OpenBLAS GEMM) and its
-// backward, max/avg/adaptive-avg pooling and their backwards, embedding and
-// its scatter-add backward. float16/bfloat16 convolutions compute in float32.
+// CPU kernels of the nn family: conv2d (im2col + GEMM) and its backward,
+// max/avg/adaptive-avg pooling and their backwards, embedding and its
+// scatter-add backward. float16/bfloat16 convolutions compute in float32.
 //
 // Note [Conv2d threading]
 // Convolutions run one sample per task: ParallelFor splits the batch into one
-// contiguous range per thread, each thread uses its own im2col scratch, and
-// OpenBLAS runs single-threaded inside (BlasThreadsScope). When the batch is
-// smaller than the thread count, the samples run in sequence and OpenBLAS
-// threads each GEMM instead. grad_weight is accumulated per range and summed
-// in range order, so results are deterministic for a given thread count.
+// contiguous range per thread, and each thread uses its own im2col scratch.
+// GEMMs called inside run on that thread (float64's OpenBLAS is held to one
+// thread by BlasThreadsScope). When the batch is smaller than the thread
+// count, samples run in sequence and each GEMM is split instead (float32:
+// column chunks over the pool; float64: OpenBLAS threads). grad_weight is
+// accumulated per range and summed in range order, so results are
+// deterministic for a given thread count.
 //
 // Note [Conv2d GEMMs]
 // float32 GEMMs use the register-tiled Highway kernels of nn_gemm-inl.h
 // (runtime dispatch to AVX-512 / AVX2 / SSE); float64 uses OpenBLAS.
-// Explicit im2col measured faster than an implicit (shifted-rows) variant:
-// the column matrix of one sample stays in L2, and the GEMM reads it with
-// aligned, unit-stride loads.
+// Measured on the 2-core AVX-512 dev machine (single thread, CPU time, the
+// 32->64 3x3 conv of nn_bench): forward 35 ms with these kernels against
+// 33 ms with OpenBLAS forced to its SkylakeX kernels and 86-120 ms with the
+// Prescott (SSE3) kernels OpenBLAS 0.3.21 picks on this CPU by default.
+// Explicit im2col also measured faster than an implicit (shifted-rows)
+// variant: the column matrix of one sample stays in L2, and the GEMM reads
+// it with aligned, unit-stride loads.
 
 // clang-format off
 #undef HWY_TARGET_INCLUDE
