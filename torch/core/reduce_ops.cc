@@ -202,9 +202,9 @@ void CheckFloating(const char* op, DType dtype, const char* message) {
 void CheckNonEmptyDims(const char* op, const Tensor& x,
                        const std::vector<bool>& mask) {
   for (int64_t d = 0; d < x.dim(); ++d) {
-    TCH_CHECK_T(IndexError,
-                !mask[static_cast<size_t>(d)] || x.sizes()[d] != 0, op,
-                "(): Expected reduction dim ", d, " to have non-zero size.");
+    TCH_CHECK_T(IndexError, !mask[static_cast<size_t>(d)] || x.sizes()[d] != 0,
+                op, "(): Expected reduction dim ", d,
+                " to have non-zero size.");
   }
 }
 
@@ -216,7 +216,8 @@ void CheckNotEmpty(const char* op, const Tensor& x) {
 
 }  // namespace
 
-// --- Sums and products ----------------------------------------------------------
+// --- Sums and products
+// ----------------------------------------------------------
 
 Tensor sum(const Tensor& x, std::optional<DType> dtype) {
   return sum(x, {}, false, dtype);
@@ -286,7 +287,8 @@ Tensor cumsum(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
   return dtype ? out.to(*dtype) : out;
 }
 
-// --- Extremes -------------------------------------------------------------------
+// --- Extremes
+// -------------------------------------------------------------------
 
 namespace {
 
@@ -359,7 +361,8 @@ Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
   return ArgExtreme("argmin", kArgminOp, x, dim, keepdim);
 }
 
-// --- Statistics -----------------------------------------------------------------
+// --- Statistics
+// -----------------------------------------------------------------
 
 namespace {
 
@@ -367,9 +370,10 @@ Tensor VarStd(const Op& op, const Tensor& x, IntList dims, int64_t correction,
               bool keepdim) {
   TCH_CHECK(IsFloatingPoint(x.dtype()), op.name(),
             ": std and var only support floating point and complex dtypes, "
-            "got ", x.dtype());
+            "got ",
+            x.dtype());
   ReduceRequest req{&op, ReduceMask(op.name().c_str(), x, dims), keepdim,
-                     x.dtype()};
+                    x.dtype()};
   req.args[0] = static_cast<double>(correction);
   return RunReduce(x, req).values;
 }
@@ -387,7 +391,7 @@ Tensor std(const Tensor& x, IntList dims, int64_t correction, bool keepdim) {
 Tensor logsumexp(const Tensor& x, IntList dims, bool keepdim) {
   const Tensor in = IsFloatingPoint(x.dtype()) ? x : x.to(DType::kFloat32);
   ReduceRequest req{&kLogsumexpOp, ReduceMask("logsumexp", x, dims), keepdim,
-                     in.dtype()};
+                    in.dtype()};
   return RunReduce(in, req).values;
 }
 
@@ -397,20 +401,19 @@ Tensor norm(const Tensor& x, double p, IntList dims, bool keepdim,
   CheckFloating("norm", in.dtype(),
                 "(): input dtype should be either floating point or complex. "
                 "Got ");
-  ReduceRequest req{&kNormOp, ReduceMask("norm", x, dims), keepdim,
-                     in.dtype()};
+  ReduceRequest req{&kNormOp, ReduceMask("norm", x, dims), keepdim, in.dtype()};
   req.args[0] = p;
   return RunReduce(in, req).values;
 }
 
-// --- Logical --------------------------------------------------------------------
+// --- Logical
+// --------------------------------------------------------------------
 
 namespace {
 
 Tensor Logical(const Op& op, const Tensor& x, std::vector<bool> mask,
                bool keepdim) {
-  const DType out =
-      x.dtype() == DType::kUInt8 ? DType::kUInt8 : DType::kBool;
+  const DType out = x.dtype() == DType::kUInt8 ? DType::kUInt8 : DType::kBool;
   ReduceRequest req{&op, std::move(mask), keepdim, out};
   return RunReduce(x, req).values;
 }

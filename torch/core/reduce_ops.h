@@ -44,7 +44,8 @@
 
 namespace tch {
 
-// --- Kernel interface (for kernels/, not for users) ---------------------------
+// --- Kernel interface (for kernels/, not for users)
+// ---------------------------
 
 inline constexpr int kMaxReduceDims = 16;
 
@@ -94,7 +95,8 @@ struct ScanPlan {
 
 using ScanKernel = void(const ScanPlan& plan);
 
-// --- Sums and products ----------------------------------------------------------
+// --- Sums and products
+// ----------------------------------------------------------
 
 // Sum over `dims` (empty: all dims). Result dtype: `dtype` when given (the
 // input is converted to it first, as PyTorch does), else int64 for integral
@@ -123,7 +125,8 @@ Tensor prod(const Tensor& x, int64_t dim, bool keepdim = false,
 Tensor cumsum(const Tensor& x, int64_t dim,
               std::optional<DType> dtype = std::nullopt);
 
-// --- Extremes -------------------------------------------------------------------
+// --- Extremes
+// -------------------------------------------------------------------
 
 struct ValuesIndices {
   Tensor values;
@@ -154,7 +157,8 @@ Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt,
 Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt,
               bool keepdim = false);
 
-// --- Statistics -----------------------------------------------------------------
+// --- Statistics
+// -----------------------------------------------------------------
 
 // Variance / standard deviation over `dims` (empty: all dims), dividing by
 // max(0, N - correction). Floating inputs only (ValueError otherwise);
@@ -176,7 +180,8 @@ Tensor logsumexp(const Tensor& x, IntList dims, bool keepdim = false);
 Tensor norm(const Tensor& x, double p = 2, IntList dims = {},
             bool keepdim = false, std::optional<DType> dtype = std::nullopt);
 
-// --- Logical --------------------------------------------------------------------
+// --- Logical
+// --------------------------------------------------------------------
 
 // Whether all / any elements are non-zero, over everything or along one dim.
 // Result dtype bool, except uint8 for uint8 inputs (PyTorch 1.13's rule).

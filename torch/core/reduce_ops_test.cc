@@ -83,7 +83,8 @@ int CheckCase(const std::string& name,
     if (!Has(key + ".x")) continue;
     SCOPED_TRACE(key);
     const ValuesIndices r = fn(Get(key + ".x"));
-    if (Has(key + ".out")) ExpectMatches(key + ".out", r.values, Get(key + ".out"));
+    if (Has(key + ".out"))
+      ExpectMatches(key + ".out", r.values, Get(key + ".out"));
     if (Has(key + ".idx")) {
       ExpectMatches(key + ".idx", r.indices, Get(key + ".idx"));
     }
@@ -93,32 +94,47 @@ int CheckCase(const std::string& name,
   return checked;
 }
 
-int Check(const std::string& name, const std::function<Tensor(const Tensor&)>& fn,
-          int min_tags = 1) {
+int Check(const std::string& name,
+          const std::function<Tensor(const Tensor&)>& fn, int min_tags = 1) {
   return CheckCase(
-      name, [&](const Tensor& x) { return ValuesIndices{fn(x), Tensor()}; },
+      name,
+      [&](const Tensor& x) {
+        return ValuesIndices{fn(x), Tensor()};
+      },
       min_tags);
 }
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// --- Golden comparisons --------------------------------------------------------------
+// --- Golden comparisons
+// --------------------------------------------------------------
 
 TEST(ReduceGoldenTest, SumOverDimsEveryDType) {
-  Check("sum_all", [](const Tensor& x) { return sum(x); }, 8);
-  Check("sum_d1", [](const Tensor& x) { return sum(x, {1}); }, 8);
-  Check("sum_d02k", [](const Tensor& x) { return sum(x, {0, -1}, true); }, 8);
-  Check("sum_cols", [](const Tensor& x) { return sum(x, {0}); }, 8);
+  Check(
+      "sum_all", [](const Tensor& x) { return sum(x); }, 8);
+  Check(
+      "sum_d1", [](const Tensor& x) { return sum(x, {1}); }, 8);
+  Check(
+      "sum_d02k",
+      [](const Tensor& x) {
+        return sum(x, {0, -1}, true);
+      },
+      8);
+  Check(
+      "sum_cols", [](const Tensor& x) { return sum(x, {0}); }, 8);
 }
 
 TEST(ReduceGoldenTest, SumWithDType) {
-  Check("sum_dtype_f64", [](const Tensor& x) {
-    return sum(x, {x.dtype() == DType::kInt32 ? 0 : 1}, false, DType::kFloat64);
-  }, 2);
+  Check(
+      "sum_dtype_f64",
+      [](const Tensor& x) {
+        return sum(x, {x.dtype() == DType::kInt32 ? 0 : 1}, false,
+                   DType::kFloat64);
+      },
+      2);
   Check("sum_dtype_i32", [](const Tensor& x) { return sum(x, DType::kInt32); });
-  Check("mean_dtype", [](const Tensor& x) {
-    return mean(x, {1}, false, DType::kFloat32);
-  });
+  Check("mean_dtype",
+        [](const Tensor& x) { return mean(x, {1}, false, DType::kFloat32); });
   Check("cumsum_dtype_f32",
         [](const Tensor& x) { return cumsum(x, 1, DType::kFloat32); });
   Check("norm_dtype_f64", [](const Tensor& x) {
@@ -127,86 +143,146 @@ TEST(ReduceGoldenTest, SumWithDType) {
 }
 
 TEST(ReduceGoldenTest, Mean) {
-  Check("mean_all", [](const Tensor& x) { return mean(x); }, 4);
-  Check("mean_d2", [](const Tensor& x) { return mean(x, {2}); }, 4);
-  Check("mean_d01k", [](const Tensor& x) { return mean(x, {0, 1}, true); }, 4);
-  Check("mean_cols", [](const Tensor& x) { return mean(x, {0}); }, 4);
+  Check(
+      "mean_all", [](const Tensor& x) { return mean(x); }, 4);
+  Check(
+      "mean_d2", [](const Tensor& x) { return mean(x, {2}); }, 4);
+  Check(
+      "mean_d01k",
+      [](const Tensor& x) {
+        return mean(x, {0, 1}, true);
+      },
+      4);
+  Check(
+      "mean_cols", [](const Tensor& x) { return mean(x, {0}); }, 4);
 }
 
 TEST(ReduceGoldenTest, Prod) {
-  Check("prod_d1", [](const Tensor& x) { return prod(x, 1); }, 6);
-  Check("prod_all", [](const Tensor& x) { return prod(x); }, 6);
+  Check(
+      "prod_d1", [](const Tensor& x) { return prod(x, 1); }, 6);
+  Check(
+      "prod_all", [](const Tensor& x) { return prod(x); }, 6);
 }
 
 TEST(ReduceGoldenTest, Cumsum) {
-  Check("cumsum_d0", [](const Tensor& x) { return cumsum(x, 0); }, 7);
-  Check("cumsum_d2", [](const Tensor& x) { return cumsum(x, -1); }, 7);
-  Check("cumsum_cols", [](const Tensor& x) { return cumsum(x, 0); }, 7);
+  Check(
+      "cumsum_d0", [](const Tensor& x) { return cumsum(x, 0); }, 7);
+  Check(
+      "cumsum_d2", [](const Tensor& x) { return cumsum(x, -1); }, 7);
+  Check(
+      "cumsum_cols", [](const Tensor& x) { return cumsum(x, 0); }, 7);
 }
 
 TEST(ReduceGoldenTest, AmaxAmin) {
-  Check("amax_d02", [](const Tensor& x) { return amax(x, {0, 2}); }, 8);
-  Check("amin_d1k", [](const Tensor& x) { return amin(x, {1}, true); }, 8);
-  Check("amax_cols", [](const Tensor& x) { return amax(x, {0}); }, 8);
-  Check("max_all", [](const Tensor& x) { return max(x); }, 8);
-  Check("min_all", [](const Tensor& x) { return min(x); }, 8);
+  Check(
+      "amax_d02",
+      [](const Tensor& x) {
+        return amax(x, {0, 2});
+      },
+      8);
+  Check(
+      "amin_d1k", [](const Tensor& x) { return amin(x, {1}, true); }, 8);
+  Check(
+      "amax_cols", [](const Tensor& x) { return amax(x, {0}); }, 8);
+  Check(
+      "max_all", [](const Tensor& x) { return max(x); }, 8);
+  Check(
+      "min_all", [](const Tensor& x) { return min(x); }, 8);
 }
 
 TEST(ReduceGoldenTest, MaxMinWithIndices) {
-  CheckCase("max_d1", [](const Tensor& x) { return max(x, 1); }, 8);
-  CheckCase("min_d0k", [](const Tensor& x) { return min(x, 0, true); }, 8);
-  CheckCase("max_cols", [](const Tensor& x) { return max(x, 0); }, 7);
+  CheckCase(
+      "max_d1", [](const Tensor& x) { return max(x, 1); }, 8);
+  CheckCase(
+      "min_d0k", [](const Tensor& x) { return min(x, 0, true); }, 8);
+  CheckCase(
+      "max_cols", [](const Tensor& x) { return max(x, 0); }, 7);
 }
 
 TEST(ReduceGoldenTest, ArgmaxArgmin) {
-  Check("argmax_d2", [](const Tensor& x) { return argmax(x, 2); }, 7);
-  Check("argmin_all", [](const Tensor& x) { return argmin(x); }, 7);
-  Check("argmax_allk",
-        [](const Tensor& x) { return argmax(x, std::nullopt, true); }, 7);
+  Check(
+      "argmax_d2", [](const Tensor& x) { return argmax(x, 2); }, 7);
+  Check(
+      "argmin_all", [](const Tensor& x) { return argmin(x); }, 7);
+  Check(
+      "argmax_allk",
+      [](const Tensor& x) { return argmax(x, std::nullopt, true); }, 7);
 }
 
 TEST(ReduceGoldenTest, VarStd) {
-  Check("var_all", [](const Tensor& x) { return var(x); }, 4);
-  Check("var_d1", [](const Tensor& x) { return var(x, {1}); }, 4);
-  Check("var_d02c0", [](const Tensor& x) { return var(x, {0, 2}, 0); }, 4);
-  Check("std_all", [](const Tensor& x) { return tch::std(x); }, 4);
-  Check("std_d2c2k",
-        [](const Tensor& x) { return tch::std(x, {2}, 2, true); }, 4);
-  Check("std_d0", [](const Tensor& x) { return tch::std(x, {0}); }, 4);
-  Check("var_cols", [](const Tensor& x) { return var(x, {0}); }, 4);
-  Check("var_big_correction",
-        [](const Tensor& x) { return var(x, {}, 3); });
+  Check(
+      "var_all", [](const Tensor& x) { return var(x); }, 4);
+  Check(
+      "var_d1", [](const Tensor& x) { return var(x, {1}); }, 4);
+  Check(
+      "var_d02c0",
+      [](const Tensor& x) {
+        return var(x, {0, 2}, 0);
+      },
+      4);
+  Check(
+      "std_all", [](const Tensor& x) { return tch::std(x); }, 4);
+  Check(
+      "std_d2c2k", [](const Tensor& x) { return tch::std(x, {2}, 2, true); },
+      4);
+  Check(
+      "std_d0", [](const Tensor& x) { return tch::std(x, {0}); }, 4);
+  Check(
+      "var_cols", [](const Tensor& x) { return var(x, {0}); }, 4);
+  Check("var_big_correction", [](const Tensor& x) { return var(x, {}, 3); });
 }
 
 TEST(ReduceGoldenTest, Logsumexp) {
-  Check("lse_d2", [](const Tensor& x) { return logsumexp(x, {2}); }, 2);
-  Check("lse_d01k",
-        [](const Tensor& x) { return logsumexp(x, {0, 1}, true); }, 2);
-  Check("lse_all", [](const Tensor& x) { return logsumexp(x, {0, 1, 2}); }, 2);
-  Check("lse_d0", [](const Tensor& x) { return logsumexp(x, {0}); }, 2);
+  Check(
+      "lse_d2", [](const Tensor& x) { return logsumexp(x, {2}); }, 2);
+  Check(
+      "lse_d01k",
+      [](const Tensor& x) {
+        return logsumexp(x, {0, 1}, true);
+      },
+      2);
+  Check(
+      "lse_all",
+      [](const Tensor& x) {
+        return logsumexp(x, {0, 1, 2});
+      },
+      2);
+  Check(
+      "lse_d0", [](const Tensor& x) { return logsumexp(x, {0}); }, 2);
   Check("lse_int", [](const Tensor& x) { return logsumexp(x, {1}); });
 }
 
 TEST(ReduceGoldenTest, Norm) {
   const std::vector<std::pair<std::string, double>> ps = {
-      {"1", 1},  {"2", 2},    {"inf", kInf}, {"ninf", -kInf},
-      {"0", 0},  {"3", 3},    {"half", 0.5}, {"m1", -1}};
+      {"1", 1}, {"2", 2}, {"inf", kInf}, {"ninf", -kInf},
+      {"0", 0}, {"3", 3}, {"half", 0.5}, {"m1", -1}};
   for (const auto& [name, p] : ps) {
-    Check("norm_p" + name + "_all", [p = p](const Tensor& x) { return norm(x, p); },
-          4);
-    Check("norm_p" + name + "_d2",
-          [p = p](const Tensor& x) { return norm(x, p, {2}); }, 4);
-    Check("norm_p" + name + "_d01k",
-          [p = p](const Tensor& x) { return norm(x, p, {0, 1}, true); }, 4);
+    Check(
+        "norm_p" + name + "_all",
+        [p = p](const Tensor& x) { return norm(x, p); }, 4);
+    Check(
+        "norm_p" + name + "_d2",
+        [p = p](const Tensor& x) { return norm(x, p, {2}); }, 4);
+    Check(
+        "norm_p" + name + "_d01k",
+        [p = p](const Tensor& x) {
+          return norm(x, p, {0, 1}, true);
+        },
+        4);
   }
 }
 
 TEST(ReduceGoldenTest, AllAny) {
-  Check("all_d1", [](const Tensor& x) { return all(x, 1); }, 8);
-  Check("any_all", [](const Tensor& x) { return any(x); }, 8);
-  Check("all_all", [](const Tensor& x) { return all(x); }, 8);
-  Check("any_d0", [](const Tensor& x) { return any(x, 0); }, 8);
-  Check("any_cols", [](const Tensor& x) { return any(x, 0); }, 8);
+  Check(
+      "all_d1", [](const Tensor& x) { return all(x, 1); }, 8);
+  Check(
+      "any_all", [](const Tensor& x) { return any(x); }, 8);
+  Check(
+      "all_all", [](const Tensor& x) { return all(x); }, 8);
+  Check(
+      "any_d0", [](const Tensor& x) { return any(x, 0); }, 8);
+  Check(
+      "any_cols", [](const Tensor& x) { return any(x, 0); }, 8);
 }
 
 TEST(ReduceGoldenTest, NonContiguousAndExpandedInputs) {
@@ -219,26 +295,39 @@ TEST(ReduceGoldenTest, NonContiguousAndExpandedInputs) {
   Check("argmax_t_all", [](const Tensor& x) { return argmax(x.t()); });
   Check("cumsum_t_d1", [](const Tensor& x) { return cumsum(x.t(), 1); });
   Check("var_t_d0", [](const Tensor& x) { return var(x.t(), {0}); });
-  Check("sum_expand_d0",
-        [](const Tensor& x) { return sum(x.expand({5, 7}), {0}); });
-  Check("prod_expand_d0",
-        [](const Tensor& x) { return prod(x.expand({3, 7}), 0); });
+  Check("sum_expand_d0", [](const Tensor& x) {
+    return sum(x.expand({5, 7}), {0});
+  });
+  Check("prod_expand_d0", [](const Tensor& x) {
+    return prod(x.expand({3, 7}), 0);
+  });
 }
 
 TEST(ReduceGoldenTest, NanAndInfPropagation) {
-  CheckCase("nan_max_d1", [](const Tensor& x) { return max(x, 1); }, 2);
-  CheckCase("nan_min_d1", [](const Tensor& x) { return min(x, 1); }, 2);
-  CheckCase("nan_max_d0", [](const Tensor& x) { return max(x, 0); }, 2);
-  Check("nan_amax_d1", [](const Tensor& x) { return amax(x, {1}); }, 2);
-  Check("nan_amin_d0", [](const Tensor& x) { return amin(x, {0}); }, 2);
-  Check("nan_argmax_d1", [](const Tensor& x) { return argmax(x, 1); }, 2);
-  Check("nan_argmin_d1", [](const Tensor& x) { return argmin(x, 1); }, 2);
-  Check("nan_argmax_all", [](const Tensor& x) { return argmax(x); }, 2);
-  Check("nan_sum_d1", [](const Tensor& x) { return sum(x, {1}); }, 2);
-  Check("nan_lse_d1", [](const Tensor& x) { return logsumexp(x, {1}); }, 2);
-  Check("nan_norm_inf_d1",
-        [](const Tensor& x) { return norm(x, kInf, {1}); }, 2);
-  Check("nan_cumsum_d1", [](const Tensor& x) { return cumsum(x, 1); }, 2);
+  CheckCase(
+      "nan_max_d1", [](const Tensor& x) { return max(x, 1); }, 2);
+  CheckCase(
+      "nan_min_d1", [](const Tensor& x) { return min(x, 1); }, 2);
+  CheckCase(
+      "nan_max_d0", [](const Tensor& x) { return max(x, 0); }, 2);
+  Check(
+      "nan_amax_d1", [](const Tensor& x) { return amax(x, {1}); }, 2);
+  Check(
+      "nan_amin_d0", [](const Tensor& x) { return amin(x, {0}); }, 2);
+  Check(
+      "nan_argmax_d1", [](const Tensor& x) { return argmax(x, 1); }, 2);
+  Check(
+      "nan_argmin_d1", [](const Tensor& x) { return argmin(x, 1); }, 2);
+  Check(
+      "nan_argmax_all", [](const Tensor& x) { return argmax(x); }, 2);
+  Check(
+      "nan_sum_d1", [](const Tensor& x) { return sum(x, {1}); }, 2);
+  Check(
+      "nan_lse_d1", [](const Tensor& x) { return logsumexp(x, {1}); }, 2);
+  Check(
+      "nan_norm_inf_d1", [](const Tensor& x) { return norm(x, kInf, {1}); }, 2);
+  Check(
+      "nan_cumsum_d1", [](const Tensor& x) { return cumsum(x, 1); }, 2);
   // Rows of 300 elements go through the vector loops.
   CheckCase("long_max_d1", [](const Tensor& x) { return max(x, 1); });
   Check("long_amin_d1", [](const Tensor& x) { return amin(x, {1}); });
@@ -248,7 +337,8 @@ TEST(ReduceGoldenTest, NanAndInfPropagation) {
 
 TEST(ReduceGoldenTest, ZeroSizeDims) {
   Check("empty_sum_d0", [](const Tensor& x) { return sum(x, {0}); });
-  Check("empty_sum_d1", [](const Tensor& x) { return sum(x, {1}); }, 2);
+  Check(
+      "empty_sum_d1", [](const Tensor& x) { return sum(x, {1}); }, 2);
   Check("empty_prod_d0", [](const Tensor& x) { return prod(x, 0); });
   Check("empty_prod_d1", [](const Tensor& x) { return prod(x, 1); });
   Check("empty_mean_d0", [](const Tensor& x) { return mean(x, {0}); });
@@ -268,14 +358,16 @@ TEST(ReduceGoldenTest, ZeroDimInputs) {
   Check("scalar_std_all", [](const Tensor& x) { return tch::std(x); });
   Check("scalar_var_c0", [](const Tensor& x) { return var(x, {}, 0); });
   CheckCase("scalar_max_d0", [](const Tensor& x) { return max(x, 0); });
-  Check("scalar_argmax_d0k", [](const Tensor& x) { return argmax(x, 0, true); });
+  Check("scalar_argmax_d0k",
+        [](const Tensor& x) { return argmax(x, 0, true); });
   Check("scalar_cumsum", [](const Tensor& x) { return cumsum(x, 0); });
   Check("scalar_lse", [](const Tensor& x) { return logsumexp(x, {0}); });
   Check("scalar_norm", [](const Tensor& x) { return norm(x); });
   EXPECT_EQ(sum(scalar_tensor(2, DType::kInt32), {-1}).dim(), 0);
 }
 
-// --- Accuracy and layout on large inputs ---------------------------------------------------
+// --- Accuracy and layout on large inputs
+// ---------------------------------------------------
 
 // Deterministic values in [lo, hi).
 std::vector<float> Values(int64_t n, float lo, float hi, uint32_t seed) {
@@ -366,8 +458,8 @@ TEST(ReduceAccuracyTest, FewOutputsLongReductions) {
     }
     EXPECT_NEAR(sum(x, {1}).ToVector<double>()[row], static_cast<double>(s),
                 1e-4);
-    EXPECT_NEAR(sum(x.t(), {0}).ToVector<double>()[row],
-                static_cast<double>(s), 1e-4);
+    EXPECT_NEAR(sum(x.t(), {0}).ToVector<double>()[row], static_cast<double>(s),
+                1e-4);
     EXPECT_NEAR(var(x, {1}).ToVector<double>()[row],
                 static_cast<double>(s2 / (n - 1)), 1e-6);
     EXPECT_NEAR(var(x.t(), {0}).ToVector<double>()[row],
@@ -380,7 +472,8 @@ TEST(ReduceAccuracyTest, FewOutputsLongReductions) {
     EXPECT_NEAR(norm(x, 1, {1}).ToVector<double>()[row],
                 static_cast<double>(l1), 1e-6 * static_cast<double>(l1));
     EXPECT_NEAR(norm(x, 2, {1}).ToVector<double>()[row],
-                std::sqrt(static_cast<double>(l2)), 1e-6 * std::sqrt(static_cast<double>(l2)));
+                std::sqrt(static_cast<double>(l2)),
+                1e-6 * std::sqrt(static_cast<double>(l2)));
     EXPECT_NEAR(logsumexp(x, {1}).ToVector<double>()[row],
                 std::log(static_cast<double>([&] {
                   long double e = 0;
@@ -394,11 +487,11 @@ TEST(ReduceAccuracyTest, FewOutputsLongReductions) {
 TEST(ReduceAccuracyTest, ManyDimsAnyLayout) {
   // A permuted 5-D tensor (no dims merge) reduced over two dims agrees with
   // reducing one dim at a time.
-  const Tensor x = from_vector(Values(2 * 3 * 4 * 5 * 6, -2, 2, 3),
-                               {2, 3, 4, 5, 6})
-                       .permute({4, 2, 0, 3, 1});
-  EXPECT_TRUE(testing::TensorsClose(sum(x, {1, 3}), sum(sum(x, {3}), {1}),
-                                    1e-5, 1e-5));
+  const Tensor x =
+      from_vector(Values(2 * 3 * 4 * 5 * 6, -2, 2, 3), {2, 3, 4, 5, 6})
+          .permute({4, 2, 0, 3, 1});
+  EXPECT_TRUE(
+      testing::TensorsClose(sum(x, {1, 3}), sum(sum(x, {3}), {1}), 1e-5, 1e-5));
   EXPECT_TRUE(testing::TensorsClose(amax(x, {0, 4}, true),
                                     amax(amax(x, {4}, true), {0}, true), 0, 0));
   EXPECT_TRUE(testing::TensorsClose(sum(x), sum(x.contiguous()), 1e-5, 1e-5));
@@ -421,7 +514,8 @@ TEST(ReduceAccuracyTest, LogsumexpIsStable) {
   EXPECT_NEAR(logsumexp(y, {0}).item<double>(), -1e308, 1e293);
 }
 
-// --- Errors ------------------------------------------------------------------------------
+// --- Errors
+// -----------------------------------------------------------------------------
 
 template <typename E, typename F>
 void ExpectError(F f, const std::string& substring) {
@@ -442,9 +536,12 @@ TEST(ReduceErrorTest, EmptyExtremes) {
   ExpectError<IndexError>([&] { max(e, 0); },
                           "max(): Expected reduction dim 0 to have non-zero "
                           "size");
-  ExpectError<IndexError>([&] { amax(e, {0}); }, "amax(): Expected reduction dim 0");
-  ExpectError<IndexError>([&] { argmax(e); }, "argmax(): Expected reduction dim");
-  ExpectError<IndexError>([&] { argmin(e, 0); }, "argmin(): Expected reduction dim 0");
+  ExpectError<IndexError>([&] { amax(e, {0}); },
+                          "amax(): Expected reduction dim 0");
+  ExpectError<IndexError>([&] { argmax(e); },
+                          "argmax(): Expected reduction dim");
+  ExpectError<IndexError>([&] { argmin(e, 0); },
+                          "argmin(): Expected reduction dim 0");
   EXPECT_EQ(max(e, 1).values.sizes(), Shape({0}));  // empty kept dim is fine
 }
 
@@ -453,9 +550,16 @@ TEST(ReduceErrorTest, BadDims) {
   ExpectError<IndexError>([&] { sum(x, {2}); }, "Dimension out of range");
   ExpectError<IndexError>([&] { max(x, -3); }, "Dimension out of range");
   ExpectError<IndexError>([&] { cumsum(x, 5); }, "Dimension out of range");
-  ExpectError<ValueError>([&] { sum(x, {0, -2}); },
-                          "dim 0 appears multiple times in the list of dims");
-  ExpectError<ValueError>([&] { norm(x, 2, {1, 1}); }, "appears multiple times");
+  ExpectError<ValueError>(
+      [&] {
+        sum(x, {0, -2});
+      },
+      "dim 0 appears multiple times in the list of dims");
+  ExpectError<ValueError>(
+      [&] {
+        norm(x, 2, {1, 1});
+      },
+      "appears multiple times");
 }
 
 TEST(ReduceErrorTest, BadDTypes) {

@@ -48,8 +48,7 @@ void BM_SumCols4096(benchmark::State& state) {
   Run(state, Input({4096, 4096}), [](const Tensor& x) { return sum(x, {0}); });
 }
 void BM_AmaxLast128x1000(benchmark::State& state) {
-  Run(state, Input({128, 1000}),
-      [](const Tensor& x) { return amax(x, {-1}); });
+  Run(state, Input({128, 1000}), [](const Tensor& x) { return amax(x, {-1}); });
 }
 void BM_MaxDimLast128x1000(benchmark::State& state) {
   Run(state, Input({128, 1000}),

@@ -55,9 +55,9 @@ constexpr int64_t kColumnBlock = 1024;  // outputs per Columns block
 constexpr int64_t kMaxSplitOutputs = 16;
 
 template <typename T>
-constexpr bool kIsFloat = std::is_floating_point_v<T> ||
-                          std::is_same_v<T, Float16> ||
-                          std::is_same_v<T, BFloat16>;
+constexpr bool kIsFloat =
+    std::is_floating_point_v<T> || std::is_same_v<T, Float16> ||
+    std::is_same_v<T, BFloat16>;
 
 template <typename T>
 const T& At(const char* p) {
@@ -69,8 +69,9 @@ const T& At(const char* p) {
 // the byte offset of the run's first element for stride set k, `first` its
 // linear position.
 template <int K, typename Fn>
-void WalkRuns(int ndim, const int64_t* sizes, const int64_t* const (&strides)[K],
-              int64_t begin, int64_t end, Fn&& fn) {
+void WalkRuns(int ndim, const int64_t* sizes,
+              const int64_t* const (&strides)[K], int64_t begin, int64_t end,
+              Fn&& fn) {
   if (begin >= end) return;
   int64_t index[kMaxReduceDims];
   int64_t offsets[K] = {};
@@ -98,7 +99,8 @@ void WalkRuns(int ndim, const int64_t* sizes, const int64_t* const (&strides)[K]
   }
 }
 
-// --- The engine -------------------------------------------------------------------
+// --- The engine
+// -------------------------------------------------------------------
 
 template <typename R>
 class Engine {
@@ -119,7 +121,8 @@ class Engine {
       RunSplit();
       return;
     }
-    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(red, 1));
+    const int64_t grain =
+        std::max<int64_t>(1, kGrain / std::max<int64_t>(red, 1));
     ParallelFor(0, outputs, grain, [&](int64_t lo, int64_t hi) {
       Acc acc[kColumnBlock];
       for (int64_t b = lo; b < hi; b += kColumnBlock) {
@@ -137,7 +140,8 @@ class Engine {
     const int64_t outputs = p_.num_outputs, red = p_.reduce_size;
     const int64_t chunks = (red + kChunk - 1) / kChunk;
     // Not std::vector: Acc may be bool.
-    std::unique_ptr<Acc[]> partial(new Acc[static_cast<size_t>(chunks * outputs)]);
+    std::unique_ptr<Acc[]> partial(
+        new Acc[static_cast<size_t>(chunks * outputs)]);
     std::fill(partial.get(), partial.get() + chunks * outputs, r_.Init());
     ParallelFor(0, chunks, 1, [&](int64_t lo, int64_t hi) {
       for (int64_t c = lo; c < hi; ++c) {
@@ -149,7 +153,8 @@ class Engine {
     for (int64_t o = 0; o < outputs; ++o) {
       acc[o] = partial[static_cast<size_t>(o)];
       for (int64_t c = 1; c < chunks; ++c) {
-        acc[o] = r_.Combine(acc[o], partial[static_cast<size_t>(c * outputs + o)]);
+        acc[o] =
+            r_.Combine(acc[o], partial[static_cast<size_t>(c * outputs + o)]);
       }
     }
     Write(0, outputs, acc);
@@ -201,10 +206,10 @@ class Engine {
                     char* out = p_.out == nullptr
                                     ? nullptr
                                     : p_.out + off[0] + i * p_.out_strides[0];
-                    char* idx = p_.indices == nullptr
-                                    ? nullptr
-                                    : p_.indices + off[1] +
-                                          i * p_.index_strides[0];
+                    char* idx =
+                        p_.indices == nullptr
+                            ? nullptr
+                            : p_.indices + off[1] + i * p_.index_strides[0];
                     r_.Write(out, idx, acc[first - o_lo + i]);
                   }
                 });
@@ -220,14 +225,15 @@ void Reduce(const ReducePlan& plan, const R& r) {
   Engine<R>(plan, r).Run();
 }
 
-// --- Sum and mean ------------------------------------------------------------------
+// --- Sum and mean
+// ------------------------------------------------------------------
 
 // Accumulator of sums: float64 for float32/float64 (runs are summed pairwise
 // first), float32 for 16-bit floats, int64 for integral and bool.
 template <typename T>
-using SumAcc = std::conditional_t<
-    std::is_same_v<T, float> || std::is_same_v<T, double>, double,
-    std::conditional_t<kIsFloat<T>, float, int64_t>>;
+using SumAcc =
+    std::conditional_t<std::is_same_v<T, float> || std::is_same_v<T, double>,
+                       double, std::conditional_t<kIsFloat<T>, float, int64_t>>;
 
 template <typename T>
 using SumOut = std::conditional_t<kIsFloat<T>, T, int64_t>;
@@ -243,7 +249,8 @@ Acc PairwiseStrided(const char* p, int64_t n, int64_t stride) {
         s[k] += static_cast<Acc>(OpMath<T>(At<T>(p + (i + k) * stride)));
       }
     }
-    for (; i < n; ++i) s[0] += static_cast<Acc>(OpMath<T>(At<T>(p + i * stride)));
+    for (; i < n; ++i)
+      s[0] += static_cast<Acc>(OpMath<T>(At<T>(p + i * stride)));
     return (s[0] + s[1]) + (s[2] + s[3]);
   }
   const int64_t half = n / 2;
@@ -262,12 +269,14 @@ struct SumReducer {
   void Row(Acc& a, const char* p, int64_t n, int64_t stride, int64_t) const {
     if constexpr (std::is_same_v<T, float>) {
       if (stride == int64_t{sizeof(float)} && n >= 32) {
-        a += HWY_DYNAMIC_DISPATCH(SumRunF32)(reinterpret_cast<const float*>(p), n);
+        a += HWY_DYNAMIC_DISPATCH(SumRunF32)(reinterpret_cast<const float*>(p),
+                                             n);
         return;
       }
     } else if constexpr (std::is_same_v<T, double>) {
       if (stride == int64_t{sizeof(double)} && n >= 32) {
-        a += HWY_DYNAMIC_DISPATCH(SumRunF64)(reinterpret_cast<const double*>(p), n);
+        a += HWY_DYNAMIC_DISPATCH(SumRunF64)(reinterpret_cast<const double*>(p),
+                                             n);
         return;
       }
     }
@@ -275,7 +284,8 @@ struct SumReducer {
       a += PairwiseStrided<T, Acc>(p, n, stride);
     } else {
       Acc s = 0;
-      for (int64_t i = 0; i < n; ++i) s += static_cast<Acc>(At<T>(p + i * stride));
+      for (int64_t i = 0; i < n; ++i)
+        s += static_cast<Acc>(At<T>(p + i * stride));
       a += s;
     }
   }
@@ -319,7 +329,8 @@ void MeanKernel(const ReducePlan& plan) {
   Reduce(plan, SumReducer<T, true>{plan.reduce_size});
 }
 
-// --- Product -------------------------------------------------------------------------
+// --- Product
+// -------------------------------------------------------------------------
 
 template <typename T>
 struct ProdReducer {
@@ -337,7 +348,8 @@ struct ProdReducer {
                int64_t) const {
     for (int64_t i = 0; i < m; ++i) {
       const T* row = reinterpret_cast<const T*>(p + i * row_stride);
-      for (int64_t j = 0; j < w; ++j) a[j] *= static_cast<Acc>(OpMath<T>(row[j]));
+      for (int64_t j = 0; j < w; ++j)
+        a[j] *= static_cast<Acc>(OpMath<T>(row[j]));
     }
   }
   Acc Combine(Acc a, Acc b) const { return a * b; }
@@ -351,7 +363,8 @@ void ProdKernel(const ReducePlan& plan) {
   Reduce(plan, ProdReducer<T>{});
 }
 
-// --- amax / amin ------------------------------------------------------------------------
+// --- amax / amin
+// ------------------------------------------------------------------------
 
 // Whether `v` replaces `best` in a max (kMax) or min: strictly better, or a
 // NaN replacing a non-NaN (NaN wins, as in PyTorch).
@@ -420,7 +433,8 @@ void AminKernel(const ReducePlan& plan) {
   Reduce(plan, ExtremeReducer<T, false>{});
 }
 
-// --- argmax / argmin (and max/min with a dim) ------------------------------------------
+// --- argmax / argmin (and max/min with a dim)
+// ------------------------------------------
 
 template <typename M>
 struct ValueIndex {
@@ -495,7 +509,8 @@ void ArgminKernel(const ReducePlan& plan) {
   Reduce(plan, ArgReducer<T, false>{});
 }
 
-// --- var / std ------------------------------------------------------------------------------
+// --- var / std
+// -----------------------------------------------------------------------------
 
 // Count, mean and sum of squared deviations, in float64; runs are reduced
 // with two passes and merged with Chan et al.'s formula.
@@ -531,14 +546,15 @@ struct VarReducer {
         const double mean = HWY_DYNAMIC_DISPATCH(SumRunF32)(x, n) / dn;
         const float c = static_cast<float>(mean);
         const double shift = mean - static_cast<double>(c);
-        const double m2 = HWY_DYNAMIC_DISPATCH(SumSqDevRunF32)(x, n, c) -
-                          dn * shift * shift;
+        const double m2 =
+            HWY_DYNAMIC_DISPATCH(SumSqDevRunF32)(x, n, c) - dn * shift * shift;
         a = Merge(a, Moments{dn, mean, std::max(m2, 0.0)});
         return;
       }
     }
     double s = 0;
-    for (int64_t i = 0; i < n; ++i) s += static_cast<double>(At<T>(p + i * stride));
+    for (int64_t i = 0; i < n; ++i)
+      s += static_cast<double>(At<T>(p + i * stride));
     const double mean = s / static_cast<double>(n);
     double m2 = 0;
     for (int64_t i = 0; i < n; ++i) {
@@ -580,7 +596,8 @@ void StdKernel(const ReducePlan& plan) {
   Reduce(plan, VarReducer<T, true>{plan.args[0]});
 }
 
-// --- logsumexp ------------------------------------------------------------------------------
+// --- logsumexp
+// -----------------------------------------------------------------------------
 
 // sum(exp(x - shift)) with the shift the largest finite maximum seen; NaN
 // and +inf inputs are tracked as flags (they decide the result alone).
@@ -622,7 +639,8 @@ struct LogsumexpReducer {
     bool nan = false;
     if constexpr (std::is_same_v<T, float>) {
       if (contiguous_f32) {
-        m = HWY_DYNAMIC_DISPATCH(MaxRunF32)(reinterpret_cast<const float*>(p), n);
+        m = HWY_DYNAMIC_DISPATCH(MaxRunF32)(reinterpret_cast<const float*>(p),
+                                            n);
         nan = std::isnan(m);
       }
     }
@@ -648,7 +666,8 @@ struct LogsumexpReducer {
       }
       if (!contiguous_f32) {
         M s = 0;
-        for (int64_t i = 0; i < n; ++i) s += std::exp(M(At<T>(p + i * stride)) - m);
+        for (int64_t i = 0; i < n; ++i)
+          s += std::exp(M(At<T>(p + i * stride)) - m);
         run.sum = s;
       }
     }
@@ -676,7 +695,8 @@ void LogsumexpKernel(const ReducePlan& plan) {
   Reduce(plan, LogsumexpReducer<T>{});
 }
 
-// --- norm -----------------------------------------------------------------------------------
+// --- norm
+// -----------------------------------------------------------------------------
 
 enum class NormKind { kL1, kL2, kLInf, kLNegInf, kL0, kLp };
 
@@ -689,7 +709,8 @@ struct NormReducer {
   double p;
 
   Acc Init() const {
-    if (kind == NormKind::kLNegInf) return std::numeric_limits<double>::infinity();
+    if (kind == NormKind::kLNegInf)
+      return std::numeric_limits<double>::infinity();
     return 0;
   }
   template <typename F>
@@ -727,7 +748,8 @@ struct NormReducer {
         Each(ptr, n, stride, [&](double v) { s = Better<true>(v, s) ? v : s; });
         break;
       case NormKind::kLNegInf:
-        Each(ptr, n, stride, [&](double v) { s = Better<false>(v, s) ? v : s; });
+        Each(ptr, n, stride,
+             [&](double v) { s = Better<false>(v, s) ? v : s; });
         break;
     }
     a = Combine(a, s);
@@ -759,7 +781,8 @@ void NormKernel(const ReducePlan& plan) {
   Reduce(plan, NormReducer<T>{kind, p});
 }
 
-// --- all / any --------------------------------------------------------------------------------
+// --- all / any
+// -----------------------------------------------------------------------------
 
 template <typename T, bool kAll>
 struct LogicalReducer {
@@ -803,7 +826,8 @@ void AnyKernel(const ReducePlan& plan) {
   Reduce(plan, LogicalReducer<T, false>{});
 }
 
-// --- cumsum -----------------------------------------------------------------------------------
+// --- cumsum
+// -----------------------------------------------------------------------------
 
 // y[i] = x[0] + ... + x[i] in Acc. Four elements at a time: their local
 // prefix sums do not depend on the running total, so only one addition per
@@ -858,9 +882,11 @@ void CumsumKernel(const ScanPlan& plan) {
               const int64_t w = std::min(kColumnBlock, lines - b);
               std::fill(acc, acc + w, Acc(0));
               for (int64_t i = 0; i < n; ++i) {
-                const T* x = reinterpret_cast<const T*>(
-                                 in + i * plan.scan_in_stride) + b;
-                Out* y = reinterpret_cast<Out*>(out + i * plan.scan_out_stride) + b;
+                const T* x =
+                    reinterpret_cast<const T*>(in + i * plan.scan_in_stride) +
+                    b;
+                Out* y =
+                    reinterpret_cast<Out*>(out + i * plan.scan_out_stride) + b;
                 for (int64_t j = 0; j < w; ++j) {
                   acc[j] += static_cast<Acc>(OpMath<T>(x[j]));
                   y[j] = Out(static_cast<OpMath<Out>>(acc[j]));
@@ -880,7 +906,8 @@ void CumsumKernel(const ScanPlan& plan) {
             }
             Acc acc = 0;
             for (int64_t i = 0; i < n; ++i) {
-              acc += static_cast<Acc>(OpMath<T>(At<T>(x + i * plan.scan_in_stride)));
+              acc += static_cast<Acc>(
+                  OpMath<T>(At<T>(x + i * plan.scan_in_stride)));
               *reinterpret_cast<Out*>(y + i * plan.scan_out_stride) =
                   Out(static_cast<OpMath<Out>>(acc));
             }
@@ -889,7 +916,8 @@ void CumsumKernel(const ScanPlan& plan) {
   });
 }
 
-// --- Registration -----------------------------------------------------------------------------
+// --- Registration
+// -----------------------------------------------------------------------------
 
 template <typename Kernel, typename Pick>
 void RegisterEach(const char* op, const std::vector<DType>& dtypes, Pick pick) {
@@ -903,24 +931,32 @@ void RegisterEach(const char* op, const std::vector<DType>& dtypes, Pick pick) {
 
 [[maybe_unused]] const bool kRegistered = [] {
   const std::vector<DType> all = AllDTypes(), floating = FloatingDTypes();
-  RegisterEach<ReduceKernel>("sum", all, []<typename T>() { return &SumKernel<T>; });
+  RegisterEach<ReduceKernel>("sum", all,
+                             []<typename T>() { return &SumKernel<T>; });
   RegisterEach<ReduceKernel>("mean", floating,
                              []<typename T>() { return &MeanKernel<T>; });
-  RegisterEach<ReduceKernel>("prod", all, []<typename T>() { return &ProdKernel<T>; });
-  RegisterEach<ReduceKernel>("amax", all, []<typename T>() { return &AmaxKernel<T>; });
-  RegisterEach<ReduceKernel>("amin", all, []<typename T>() { return &AminKernel<T>; });
+  RegisterEach<ReduceKernel>("prod", all,
+                             []<typename T>() { return &ProdKernel<T>; });
+  RegisterEach<ReduceKernel>("amax", all,
+                             []<typename T>() { return &AmaxKernel<T>; });
+  RegisterEach<ReduceKernel>("amin", all,
+                             []<typename T>() { return &AminKernel<T>; });
   RegisterEach<ReduceKernel>("argmax", all,
                              []<typename T>() { return &ArgmaxKernel<T>; });
   RegisterEach<ReduceKernel>("argmin", all,
                              []<typename T>() { return &ArgminKernel<T>; });
-  RegisterEach<ReduceKernel>("var", floating, []<typename T>() { return &VarKernel<T>; });
-  RegisterEach<ReduceKernel>("std", floating, []<typename T>() { return &StdKernel<T>; });
+  RegisterEach<ReduceKernel>("var", floating,
+                             []<typename T>() { return &VarKernel<T>; });
+  RegisterEach<ReduceKernel>("std", floating,
+                             []<typename T>() { return &StdKernel<T>; });
   RegisterEach<ReduceKernel>("logsumexp", floating,
                              []<typename T>() { return &LogsumexpKernel<T>; });
   RegisterEach<ReduceKernel>("norm", floating,
                              []<typename T>() { return &NormKernel<T>; });
-  RegisterEach<ReduceKernel>("all", all, []<typename T>() { return &AllKernel<T>; });
-  RegisterEach<ReduceKernel>("any", all, []<typename T>() { return &AnyKernel<T>; });
+  RegisterEach<ReduceKernel>("all", all,
+                             []<typename T>() { return &AllKernel<T>; });
+  RegisterEach<ReduceKernel>("any", all,
+                             []<typename T>() { return &AnyKernel<T>; });
   RegisterEach<ScanKernel>("cumsum", all,
                            []<typename T>() { return &CumsumKernel<T>; });
   return true;

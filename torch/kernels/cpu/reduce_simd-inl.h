@@ -61,8 +61,8 @@ template <typename T>
 T SumRun(const T* x, int64_t n) {
   if (n <= kPairwiseBlock) return SumBlock(x, n);
   // Split on a block boundary so blocks stay vector-aligned in count.
-  const int64_t half = ((n / 2 + kPairwiseBlock - 1) / kPairwiseBlock) *
-                       kPairwiseBlock;
+  const int64_t half =
+      ((n / 2 + kPairwiseBlock - 1) / kPairwiseBlock) * kPairwiseBlock;
   return SumRun(x, half) + SumRun(x + half, n - half);
 }
 
@@ -195,8 +195,9 @@ double SumPowDevRunF32(const float* x, int64_t n, float center) {
       const float dev = x[i] - center;
       tail += kPower == 1 ? std::fabs(dev) : dev * dev;
     }
-    total += static_cast<double>(hn::GetLane(hn::SumOfLanes(d, hn::Add(a0, a1)))) +
-             static_cast<double>(tail);
+    total +=
+        static_cast<double>(hn::GetLane(hn::SumOfLanes(d, hn::Add(a0, a1)))) +
+        static_cast<double>(tail);
   }
   return total;
 }
@@ -236,7 +237,9 @@ float SumExpRunF32(const float* x, int64_t n, float shift) {
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   const auto vshift = hn::Set(d, shift);
   const auto lo = hn::Set(d, -88.0f);
-  auto term = [&](auto v) { return hn::Exp(d, hn::Max(hn::Sub(v, vshift), lo)); };
+  auto term = [&](auto v) {
+    return hn::Exp(d, hn::Max(hn::Sub(v, vshift), lo));
+  };
   auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
   int64_t i = 0;
   for (; i + 4 * lanes <= n; i += 4 * lanes) {
@@ -245,7 +248,8 @@ float SumExpRunF32(const float* x, int64_t n, float shift) {
     a2 = hn::Add(a2, term(hn::LoadU(d, x + i + 2 * lanes)));
     a3 = hn::Add(a3, term(hn::LoadU(d, x + i + 3 * lanes)));
   }
-  for (; i + lanes <= n; i += lanes) a0 = hn::Add(a0, term(hn::LoadU(d, x + i)));
+  for (; i + lanes <= n; i += lanes)
+    a0 = hn::Add(a0, term(hn::LoadU(d, x + i)));
   if (i < n) {  // masked tail: lanes past the end add nothing
     const auto m = hn::FirstN(d, static_cast<size_t>(n - i));
     a1 = hn::Add(a1, hn::IfThenElseZero(m, term(hn::MaskedLoad(m, d, x + i))));
