@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "hwy/highway.h"
+#include "hwy/targets.h"
 #include "torch/core/ops.h"
 #include "torch/core/parallel.h"
 #include "torch/testing/tensor_matchers.h"
@@ -421,6 +423,52 @@ TEST(NormOpsTest, LargeFloat32MatchesFloat64) {
       layer_norm(y64, {257}, w.to(DType::kFloat64), b.to(DType::kFloat64));
   EXPECT_TRUE(TensorsClose(ln32.output, ln64.output, 1e-4, 1e-5));
   EXPECT_TRUE(TensorsClose(ln32.rstd, ln64.rstd, 1e-5, 1e-6));
+}
+
+// Every SIMD target (AVX-512, AVX2 with masked tails; SSE4 and the others
+// with buffered tails) gives the same results, for rows of every tail length.
+TEST(NormOpsTest, SimdTargetsAgree) {
+  struct Outputs {
+    std::vector<Tensor> tensors;
+  };
+  auto run = [] {
+    Outputs out;
+    for (int64_t n : {1, 7, 16, 19, 33}) {
+      std::vector<float> v(5 * n);
+      for (size_t i = 0; i < v.size(); ++i) {
+        v[i] = static_cast<float>(std::fmod(i * 0.37, 5.0) - 2.5);
+      }
+      const Tensor x = from_vector<float>(v, {5, n});
+      const Tensor w = x.select(0, 1), b = x.select(0, 2);
+      out.tensors.push_back(softmax(x, 1));
+      out.tensors.push_back(log_softmax(x, 1));
+      out.tensors.push_back(softmax_backward(x, softmax(x, 1), 1));
+      out.tensors.push_back(log_softmax_backward(x, log_softmax(x, 1), 1));
+      const Tensor t = from_vector<int64_t>({0, n - 1, n / 2, 0, n - 1});
+      out.tensors.push_back(cross_entropy(x, t));
+      out.tensors.push_back(cross_entropy_backward(ones({}), x, t));
+      const LayerNormResult ln = layer_norm(x, {n}, w, b);
+      out.tensors.push_back(ln.output);
+      const NormBackwardResult g =
+          layer_norm_backward(x, x, {n}, ln.mean, ln.rstd, w, b);
+      out.tensors.push_back(g.grad_input);
+      out.tensors.push_back(g.grad_weight);
+    }
+    return out;
+  };
+  const Outputs best = run();
+  const int64_t compiled = HWY_TARGETS & hwy::SupportedTargets();
+  for (int64_t bit = 1; bit != 0 && bit <= compiled; bit <<= 1) {
+    if ((compiled & bit) == 0) continue;
+    SCOPED_TRACE(hwy::TargetName(bit));
+    hwy::SetSupportedTargetsForTest(bit);
+    const Outputs other = run();
+    hwy::SetSupportedTargetsForTest(0);
+    for (size_t i = 0; i < best.tensors.size(); ++i) {
+      EXPECT_TRUE(TensorsClose(other.tensors[i], best.tensors[i], 2e-6, 2e-6))
+          << "output " << i;
+    }
+  }
 }
 
 // --- Errors ------------------------------------------------------------------

@@ -148,14 +148,15 @@ HWY_NOINLINE float SumSqDev(const float* x, int64_t n, float mean) {
   return hn::GetLane(hn::SumOfLanes(d, acc));
 }
 
-// y = (x - mean) * rstd [* w] [+ b]
+// y = (x - mean) * rstd [* w] [+ b]. x - mean first: x * rstd - mean * rstd
+// would cancel catastrophically when rstd is large (constant rows).
 HWY_NOINLINE void NormalizeRow(const float* x, float* y, int64_t n, float mean,
                                float rstd, const float* w, const float* b) {
   const DF d;
-  const auto vscale = hn::Set(d, rstd);
-  const auto vshift = hn::Set(d, -mean * rstd);
+  const auto vmean = hn::Set(d, mean);
+  const auto vrstd = hn::Set(d, rstd);
   ForVectors(d, n, [&](int64_t i, auto mask, bool full) {
-    auto v = hn::MulAdd(Load(d, mask, full, x + i), vscale, vshift);
+    auto v = hn::Mul(hn::Sub(Load(d, mask, full, x + i), vmean), vrstd);
     if (w != nullptr) v = hn::Mul(v, Load(d, mask, full, w + i));
     if (b != nullptr) v = hn::Add(v, Load(d, mask, full, b + i));
     Store(d, mask, full, v, y + i);
