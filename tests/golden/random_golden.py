@@ -185,10 +185,16 @@ def main():
         randperm_reference(seed, g.reserve(n, True), n))
   # 13. dropout(x, 0.3, training) float32 [4, 25]; x from a fixed draw.
   x = torch.randn(4, 25, dtype=torch.float32)
-  out["dropout.x"] = x
   n = 100
   w = words(seed, g.reserve(n, False), n)
   mask = torch.tensor([v < 0.7 * 2.0**32 for v in w]).view(4, 25)
+  # NaN and infinities propagate like PyTorch's x * mask * scale: NaN even
+  # where dropped, since inf * 0 and NaN * 0 are NaN.
+  specials = torch.tensor([float("nan"), float("inf"), -float("inf")])
+  flat = x.view(-1)
+  flat[mask.view(-1).nonzero()[:3, 0]] = specials
+  flat[(~mask).view(-1).nonzero()[:3, 0]] = specials
+  out["dropout.x"] = x
   out["dropout.mask"] = mask
   out["dropout.out"] = torch.ops.aten.native_dropout_backward(
       x, mask, 1.0 / (1.0 - 0.3))
@@ -200,6 +206,8 @@ def main():
   for name, dt in (("f32", torch.float32), ("f64", torch.float64),
                    ("f16", torch.float16), ("bf16", torch.bfloat16)):
     grad = torch.randn(5, 7).to(dt)
+    grad[0, :3] = torch.tensor([float("nan"), float("inf"), -float("inf")])
+    grad[1, :3] = torch.tensor([float("nan"), float("inf"), -float("inf")])
     out[f"dropout_backward_{name}.grad"] = grad
     out[f"dropout_backward_{name}.out"] = (
         torch.ops.aten.native_dropout_backward(grad, gm, 1.0 / (1.0 - 0.4)))

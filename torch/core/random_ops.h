@@ -311,7 +311,8 @@ Tensor& uniform_(Tensor& self, double from = 0.0, double to = 1.0,
 Tensor& normal_(Tensor& self, double mean = 0.0, double std = 1.0,
                 Generator* generator = nullptr);
 
-// dropout: output = input * mask / (1 - p), with mask (bool, input's shape)
+// dropout: output = input * mask / (1 - p) (so NaN and Inf inputs give NaN
+// even where dropped, as in PyTorch), with mask (bool, input's shape)
 // true with probability 1 - p per element (the bernoulli rule on the element's
 // 32-bit draw). When !training or p == 0, output is `input` itself (same
 // tensor, no copy) and mask is all true; when p == 1, output is zeros and

@@ -379,7 +379,8 @@ template <typename T>
 void DropoutKernel(const RandomPlan& plan) {
   using M = OpMath<T>;
   const double threshold = plan.a * 4294967296.0;
-  // The scale rounded to T first, as PyTorch's `input * mask * scale` does.
+  // The scale rounded to T first, as PyTorch's `input * mask * scale` does;
+  // dropped elements are multiplied by 0, so NaN and Inf give NaN as there.
   const M scale = static_cast<M>(T(static_cast<M>(plan.b)));
   const bool contiguous = plan.iter.IsContiguous();
   ForEachTile(plan.iter.numel, [&](int64_t first, int64_t n) {
@@ -392,7 +393,7 @@ void DropoutKernel(const RandomPlan& plan) {
       for (int64_t k = 0; k < n; ++k) {
         const bool keep = static_cast<double>(words.w[k]) < threshold;
         mask[k] = keep;
-        out[k] = T(keep ? static_cast<M>(in[k]) * scale : M(0));
+        out[k] = T(static_cast<M>(in[k]) * (keep ? scale : M(0)));
       }
       return;
     }
@@ -404,7 +405,7 @@ void DropoutKernel(const RandomPlan& plan) {
           const M x = static_cast<M>(
               *reinterpret_cast<const T*>(ptrs[2] + j * strides[2]));
           *reinterpret_cast<T*>(ptrs[0] + j * strides[0]) =
-              T(keep ? x * scale : M(0));
+              T(x * (keep ? scale : M(0)));
         });
   });
 }
@@ -433,7 +434,7 @@ void DropoutBackwardKernel(const RandomPlan& plan) {
       const bool keep =
           *reinterpret_cast<const bool*>(ptrs[2] + j * strides[2]);
       *reinterpret_cast<T*>(ptrs[0] + j * strides[0]) =
-          T(keep ? g * scale : M(0));
+          T(g * (keep ? scale : M(0)));
     }
   });
 }
