@@ -58,6 +58,27 @@ int64_t FirstIndex(const Tensor& index) {
 
 std::string DimsToString(const Tensor& t) { return ShapeToString(t.sizes()); }
 
+// In-place ops refuse inputs that share memory with the tensor they write
+// (PyTorch's assert_no_overlap); like PyTorch, only dense layouts are
+// compared, other layouts are let through.
+void CheckNoOverlap(const char* op, const Tensor& self, const Tensor& other,
+                    const char* what) {
+  if (!self.storage().SameAs(other.storage()) || self.numel() == 0 ||
+      other.numel() == 0 || !self.is_contiguous() || !other.is_contiguous()) {
+    return;
+  }
+  const int64_t a0 = self.storage_offset() * self.element_size();
+  const int64_t a1 = a0 + static_cast<int64_t>(self.nbytes());
+  const int64_t b0 = other.storage_offset() * other.element_size();
+  const int64_t b1 = b0 + static_cast<int64_t>(other.nbytes());
+  TCH_CHECK(a1 <= b0 || b1 <= a0, op,
+            "_(): unsupported operation: some "
+            "elements of ",
+            what,
+            " and the written-to tensor refer to a "
+            "single memory location; clone() the tensor first");
+}
+
 // In-place ops cannot write a tensor whose elements alias each other (an
 // expanded tensor), as in PyTorch's assert_no_internal_overlap.
 void CheckWritable(const char* op, const Tensor& self) {
@@ -233,6 +254,8 @@ const Tensor& ScatterImpl(const char* op, ScatterMode mode, const Tensor& self,
               self.dtype(), " and ", src->dtype());
   }
   if (index.numel() == 0) return self;
+  CheckNoOverlap(op, self, index, "index");
+  if (src != nullptr) CheckNoOverlap(op, self, *src, "src");
   TCH_CHECK(index.dtype() == DType::kInt64, op,
             "(): expected dtype int64 for index, got ", index.dtype());
   CheckScatterShapes(op, self, dim, index, src);
@@ -311,6 +334,8 @@ const Tensor& index_add_(const Tensor& self, int64_t dim, const Tensor& index,
             " except in dimension ", dim);
   CheckDims(NonEmptyDim(self), "index_add");
   if (n == 0 || source.numel() == 0) return self;
+  CheckNoOverlap("index_add", self, index, "index");
+  CheckNoOverlap("index_add", self, source, "source");
   ScatterPlan plan;
   plan.mode = ScatterMode::kAdd;
   plan.alpha = alpha;
@@ -382,8 +407,12 @@ Tensor masked_fill(const Tensor& self, const Tensor& mask,
   CheckMask("masked_fill", self, mask);
   const Shape shape =
       BroadcastShapes("masked_fill", {self.sizes(), mask.sizes()});
-  Tensor out = self.expand(shape).clone();
-  masked_fill_(out, mask, value);
+  Tensor out = empty(shape, self.dtype(), self.device());
+  if (out.numel() > 0) {  // one pass: out = mask ? value : self
+    ElementwisePlan plan = MakeElementwisePlan(out, {self, mask});
+    plan.args[0] = value;
+    kMaskedFillOp.Get<MaskedFillKernel>(self.device().type, self.dtype())(plan);
+  }
   return out;
 }
 
@@ -553,9 +582,7 @@ std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim) {
             "if dimension size is 0, but got dimension size of ",
             size);
   const int64_t num =
-      split_size == 0
-          ? 1
-          : std::max<int64_t>((size + split_size - 1) / split_size, 1);
+      size == 0 || split_size == 0 ? 1 : (size - 1) / split_size + 1;
   std::vector<Tensor> out;
   out.reserve(num);
   for (int64_t i = 0; i < num; ++i) {
@@ -598,7 +625,7 @@ std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim) {
   TCH_CHECK(chunks > 0,
             "chunk(): expects `chunks` to be greater than 0, got: ", chunks);
   const int64_t size = self.sizes()[WrapDim(dim, self.dim())];
-  const int64_t split_size = (size + chunks - 1) / chunks;
+  const int64_t split_size = size == 0 ? 0 : (size - 1) / chunks + 1;
   if (split_size == 0 && size == 0) {
     return split(self, std::vector<int64_t>(chunks, 0), dim);
   }
@@ -638,7 +665,9 @@ Tensor repeat(const Tensor& self, IntList repeats) {
   for (int64_t d = 0; d < n; ++d) {
     TCH_CHECK(repeats[d] >= 0, "repeat(): repeats must be non-negative, got ",
               ShapeToString(repeats));
-    sizes[d] = padded[d] * repeats[d];
+    TCH_CHECK(!__builtin_mul_overflow(padded[d], repeats[d], &sizes[d]),
+              "repeat(): the result of repeating ", DimsToString(self), " by ",
+              ShapeToString(repeats), " has more than 2^63 elements");
   }
   Tensor out = empty(sizes, self.dtype(), self.device());
   if (out.numel() == 0) return out;
@@ -717,7 +746,7 @@ Tensor roll(const Tensor& self, IntList shifts, IntList dims) {
   for (size_t i = 0; i < dims.size(); ++i) {
     const int64_t d = WrapDim(dims[i], self.dim());
     const int64_t n = self.sizes()[d];
-    if (n > 0) total[d] = ((total[d] + shifts[i]) % n + n) % n;
+    if (n > 0) total[d] = ((total[d] + shifts[i] % n) % n + n) % n;
   }
   Tensor out = empty(self.sizes(), self.dtype(), self.device());
   std::vector<int64_t> rolled;
@@ -758,7 +787,10 @@ Tensor pad(const Tensor& self, IntList pads, const Scalar& value) {
   for (int64_t i = 0; i < pairs; ++i) {
     const int64_t d = self.dim() - 1 - i;
     const int64_t left = pads[2 * i], right = pads[2 * i + 1];
-    sizes[d] += left + right;
+    TCH_CHECK(!__builtin_add_overflow(sizes[d], left, &sizes[d]) &&
+                  !__builtin_add_overflow(sizes[d], right, &sizes[d]),
+              "pad(): padding (", left, ", ", right, ") of dimension ", d,
+              " overflows int64");
     TCH_CHECK(sizes[d] >= 0, "pad(): the input size ", self.sizes()[d],
               ", plus negative padding ", left, " and ", right,
               " resulted in a negative output size, which is invalid. Check "

@@ -224,8 +224,9 @@ struct ScatterPlan {
 };
 using ScatterKernel = void(const ScatterPlan& plan);
 
-// masked_fill: iter operands 0 = self (written), 1 = mask (1-byte, bool or
-// uint8); args[0] = value.
+// masked_fill: in place, iter operands are 0 = self (written) and 1 = mask
+// (1-byte, bool or uint8); out of place, 0 = out, 1 = self, 2 = mask.
+// args[0] = value.
 using MaskedFillKernel = void(const ElementwisePlan& plan);
 
 // masked_select in two passes over iter (operand 0 = self broadcast, read;

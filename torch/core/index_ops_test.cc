@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <string>
 
@@ -448,6 +449,39 @@ TEST(IndexOpsTest, ExpandedInputs) {
         index_add_(x, 1, I64({0}), ones({3, 1}));
       },
       {"index_add_"});
+}
+
+TEST(IndexOpsTest, ExtremeArgumentsDoNotOverflow) {
+  const Tensor x = arange(0, 6, 1, DType::kFloat32);
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  EXPECT_EQ(split(x, kMax).size(), 1u);
+  EXPECT_EQ(chunk(x, kMax).size(), 6u);
+  // kMin % 6 == -2: a roll by -2.
+  EXPECT_TRUE(TensorsEqual(roll(x, {kMin}, {0}), roll(x, {-2}, {0})));
+  EXPECT_TRUE(TensorsEqual(roll(x, {kMax}, {0}), roll(x, {1}, {0})));
+  EXPECT_TRUE(TensorsEqual(tril(x.view({2, 3}), kMax), x.view({2, 3})));
+  EXPECT_TRUE(TensorsEqual(triu(x.view({2, 3}), kMin), x.view({2, 3})));
+  ExpectError<ValueError>([&] { pad(x, {kMax, kMax}); }, {"overflows"});
+  ExpectError<ValueError>([&] { repeat(x, {kMax / 2}); }, {"2^63"});
+}
+
+TEST(IndexOpsTest, InPlaceRefusesAliasedInputs) {
+  Tensor x = zeros({2, 4});
+  ExpectError<ValueError>(
+      [&] {
+        scatter_add_(x, 1, zeros({2, 4}, DType::kInt64), x);
+      },
+      {"scatter_add_", "single memory location"});
+  ExpectError<ValueError>(
+      [&] {
+        index_add_(x.select(0, 0), 0, I64({0, 1}),
+                   x.select(0, 0).slice(0, 0, 2));
+      },
+      {"index_add_", "single memory location"});
+  // Disjoint rows of one storage are fine.
+  index_add_(x.select(0, 0), 0, I64({0, 1}), x.select(0, 1).slice(0, 0, 2));
+  scatter_(x.select(0, 0), 0, I64({3}), x.select(0, 1).slice(0, 0, 1));
 }
 
 TEST(IndexOpsTest, DuplicateScatterLastWins) {

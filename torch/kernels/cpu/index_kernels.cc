@@ -212,15 +212,31 @@ void ScatterKernel(const ScatterPlan& p) {
 template <typename T>
 void MaskedFillKernel(const ElementwisePlan& plan) {
   const T value = plan.args[0].to<T>();
+  constexpr int64_t kSize = sizeof(T);
+  const bool in_place = plan.num_operands == 2;
   ParallelRuns(plan, [&](char* const* ptrs, const int64_t* s, int64_t n) {
-    if (s[0] == sizeof(T) && s[1] == 1) {
-      T* out = reinterpret_cast<T*>(ptrs[0]);
-      const uint8_t* mask = reinterpret_cast<const uint8_t*>(ptrs[1]);
-      for (int64_t i = 0; i < n; ++i) out[i] = mask[i] ? value : out[i];
+    // Operands: out, source (out itself when in place), mask.
+    char* out = ptrs[0];
+    const char* src = in_place ? ptrs[0] : ptrs[1];
+    const char* mask = in_place ? ptrs[1] : ptrs[2];
+    const int64_t ss = in_place ? s[0] : s[1], ms = in_place ? s[1] : s[2];
+    if (s[0] == kSize && ss == kSize && ms == 1) {
+      T* o = reinterpret_cast<T*>(out);
+      const T* x = reinterpret_cast<const T*>(src);
+      const uint8_t* m = reinterpret_cast<const uint8_t*>(mask);
+      for (int64_t i = 0; i < n; ++i) o[i] = m[i] ? value : x[i];
+    } else if (s[0] == kSize && ss == kSize && ms == 0) {
+      T* o = reinterpret_cast<T*>(out);
+      const T* x = reinterpret_cast<const T*>(src);
+      if (*reinterpret_cast<const uint8_t*>(mask)) {
+        std::fill(o, o + n, value);
+      } else if (!in_place) {
+        std::memcpy(o, x, n * kSize);
+      }
     } else {
       for (int64_t i = 0; i < n; ++i) {
-        if (Load<uint8_t>(ptrs[1] + i * s[1]))
-          Store<T>(ptrs[0] + i * s[0], value);
+        const bool m = Load<uint8_t>(mask + i * ms) != 0;
+        Store<T>(out + i * s[0], m ? value : Load<T>(src + i * ss));
       }
     }
   });
