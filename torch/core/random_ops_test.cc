@@ -361,6 +361,11 @@ TEST_F(RandomOpsTest, UniformMomentsAndBounds) {
     const double grid = std::ldexp(1.0, -UniformDigits(dtype));
     EXPECT_NEAR(m.mean, 0.5 - grid / 2, 1.5e-3);
     EXPECT_NEAR(m.var, (1 - grid * grid) / 12, 4e-4);
+    // Equidistribution over 64 bins (bfloat16's 256-value grid fills each
+    // bin evenly too).
+    std::vector<int64_t> bins(64);
+    for (double x : v) ++bins[static_cast<size_t>(x * 64)];
+    EXPECT_LT(ChiSquare(bins), ChiSquareQuantile9999(63));
   }
   // uniform_(from, to): moments of U(from, to).
   Generator gen(5);
@@ -412,6 +417,17 @@ TEST_F(RandomOpsTest, NormalMoments) {
                       [](double x) { return std::fabs(x) < 1; }) /
         static_cast<double>(n);
     EXPECT_NEAR(inside, 0.682689, dtype == DType::kBFloat16 ? 8e-3 : 2.3e-3);
+    // Tails: P(|z| > 3) = 0.0026998 (sigma 5.1e-5) and E[z^4] = 3 (sigma
+    // sqrt(96 / n) = 9.6e-3); Box-Muller with a wrong radius or angle fails
+    // these long before the moments above.
+    const double tail =
+        std::count_if(v.begin(), v.end(),
+                      [](double x) { return std::fabs(x) > 3; }) /
+        static_cast<double>(n);
+    EXPECT_NEAR(tail, 0.0026998, dtype == DType::kBFloat16 ? 6e-4 : 2.6e-4);
+    double fourth = 0;
+    for (double x : v) fourth += x * x * x * x;
+    EXPECT_NEAR(fourth / n, 3.0, dtype == DType::kBFloat16 ? 0.1 : 0.05);
   }
   Generator gen(9);
   Tensor t = empty({n}, DType::kFloat32);
