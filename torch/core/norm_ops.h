@@ -253,9 +253,11 @@ AttentionBackwardResult scaled_dot_product_attention_backward(
 
 // --- Kernel interface (core <-> torch/kernels) -------------------------------
 //
-// Core hands kernels contiguous buffers of one dtype T (the op's dtype;
-// statistics and parameters in T too, logsumexp in float/double) described
-// by the plans below. Kernels are registered under the op names in quotes.
+// Core hands kernels contiguous buffers of one dtype T, float32 or float64
+// (16-bit inputs are converted to float32 by core, and results back), with
+// statistics, parameters and logsumexp in T too, described by the plans
+// below. Kernels are registered under the op names in quotes; kernels report
+// bad class ids by throwing IndexError (from any ParallelFor chunk).
 
 // "softmax" / "softmax_backward": rows along the middle dim of a contiguous
 // [outer, dim, inner] buffer.
