@@ -264,6 +264,10 @@ TEST(Conv2dTest, ZeroBatchAndShapes) {
   EXPECT_EQ(g.grad_input.sizes(), Shape({0, 3, 5, 5}));
   EXPECT_TRUE(TensorsEqual(g.grad_weight, zeros({4, 3, 3, 3})));
   EXPECT_TRUE(TensorsEqual(g.grad_bias, zeros({4})));
+  // An expanded (stride-0) input reads like its dense copy.
+  const Tensor expanded = full({1, 3, 1, 1}, 0.5).expand({2, 3, 5, 5});
+  EXPECT_TRUE(TensorsClose(conv2d(expanded, ones({4, 3, 3, 3}), ones({4})),
+                           full({2, 4, 3, 3}, 14.5)));
   // All-ones check of a count: each output sums 1*3*3*3 = 27 plus bias 1.
   Tensor z = conv2d(ones({1, 3, 5, 5}), ones({4, 3, 3, 3}), ones({4}));
   EXPECT_TRUE(TensorsClose(z, full({1, 4, 3, 3}, 28.0)));
@@ -372,6 +376,17 @@ TEST(MaxPool2dTest, ReducedPrecisionAndFastPathTies) {
   EXPECT_EQ(idx.ToVector<int64_t>(), (std::vector<int64_t>{0, 2, 8, 10}));
   auto [y3, idx3] = max_pool2d_with_indices(ones({1, 1, 3, 3}), {3});
   EXPECT_EQ(idx3.ToVector<int64_t>(), (std::vector<int64_t>{0}));
+}
+
+TEST(Pool2dTest, ZeroBatch) {
+  auto [y, idx] = max_pool2d_with_indices(zeros({0, 3, 4, 4}), {2});
+  EXPECT_EQ(y.sizes(), Shape({0, 3, 2, 2}));
+  EXPECT_EQ(max_pool2d_backward(zeros({0, 3, 2, 2}), zeros({0, 3, 4, 4}), idx)
+                .sizes(),
+            Shape({0, 3, 4, 4}));
+  EXPECT_EQ(avg_pool2d(zeros({0, 3, 4, 4}), {2}).sizes(), Shape({0, 3, 2, 2}));
+  EXPECT_EQ(adaptive_avg_pool2d(zeros({0, 3, 4, 4}), {3}).sizes(),
+            Shape({0, 3, 3, 3}));
 }
 
 TEST(MaxPool2dTest, Errors) {
