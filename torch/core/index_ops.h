@@ -25,10 +25,11 @@
 // Note [Deterministic scatter]
 // scatter, scatter_add and index_add process the entries of one output
 // element in index order on one thread: work is split over the positions
-// outside `dim`, or, when those are too few, each thread owns a range of
-// output rows and skips indices outside it. Results are therefore bitwise
-// identical to a sequential loop for any thread count (duplicate indices in
-// scatter: the last write along `dim` wins).
+// outside `dim`, or, when those are fewer than the threads and the output is
+// large (>= 2^18 elements), each thread owns a range of output rows and skips
+// indices outside it. Results are therefore bitwise identical to a
+// sequential loop for any thread count (duplicate indices in scatter: the
+// last write along `dim` wins).
 //
 // In-place ops (trailing underscore) write through `self`, which may be a
 // view, and bump its storage's version counter (Note [Version counter]).

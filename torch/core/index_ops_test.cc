@@ -521,28 +521,35 @@ Tensor Values(int64_t count, int64_t seed) {
 }
 
 TEST_F(ThreadCountTest, ScatterAddAndIndexAddAreDeterministic) {
-  // 1-D: few positions, long index (ownership mode); 2-D: many positions.
-  const Tensor idx1 = Indices(300000, 1000, 1);
-  const Tensor src1 = Values(300000, 2);
+  // 1-D with one position: a small output (sequential) and a large one
+  // (ownership mode with 2 threads); 2-D: many positions (partitioned).
+  const Tensor src1 = Values(600000, 2);
   const Tensor idx2 = Indices(2000, 50, 3);
   const Tensor src2 = Values(2000 * 64, 4).view({2000, 64});
   const Tensor idx3 = Indices(2000 * 64, 50, 5).view({2000, 64});
-  Tensor r1[2], r2[2], r3[2];
+  for (int64_t size : {int64_t{1000}, int64_t{1} << 18}) {
+    const Tensor idx1 = Indices(600000, size, 1);
+    Tensor r[2];
+    for (int threads : {1, 2}) {
+      SetNumThreads(threads);
+      r[threads - 1] = scatter_add(zeros({size}), 0, idx1, src1);
+    }
+    EXPECT_TRUE(TensorsEqual(r[0], r[1])) << size;
+    // Against a naive sequential loop in the same (index) order: bitwise.
+    std::vector<float> expect(size, 0.f);
+    const auto iv = idx1.ToVector<int64_t>();
+    const auto sv = src1.ToVector<float>();
+    for (size_t i = 0; i < iv.size(); ++i) expect[iv[i]] += sv[i];
+    EXPECT_EQ(r[1].ToVector<float>(), expect) << size;
+  }
+  Tensor r2[2], r3[2];
   for (int threads : {1, 2}) {
     SetNumThreads(threads);
-    r1[threads - 1] = scatter_add(zeros({1000}), 0, idx1, src1);
     r2[threads - 1] = index_add(zeros({50, 64}), 0, idx2, src2, 0.5);
     r3[threads - 1] = scatter_add(zeros({50, 64}), 0, idx3, src2);
   }
-  EXPECT_TRUE(TensorsEqual(r1[0], r1[1]));
   EXPECT_TRUE(TensorsEqual(r2[0], r2[1]));
   EXPECT_TRUE(TensorsEqual(r3[0], r3[1]));
-  // Against a naive sequential loop in the same (index) order: bitwise.
-  std::vector<float> expect(1000, 0.f);
-  const auto iv = idx1.ToVector<int64_t>();
-  const auto sv = src1.ToVector<float>();
-  for (size_t i = 0; i < iv.size(); ++i) expect[iv[i]] += sv[i];
-  EXPECT_EQ(r1[0].ToVector<float>(), expect);
   std::vector<float> expect2(50 * 64, 0.f);
   const auto iv2 = idx2.ToVector<int64_t>();
   const auto sv2 = src2.ToVector<float>();

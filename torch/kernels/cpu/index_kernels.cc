@@ -85,6 +85,16 @@ void GatherKernel(const GatherPlan& p) {
         }
         return;
       }
+      if (s[0] == kSize && s[1] == 0 && s[2] == sizeof(I)) {
+        // Gather along the run (dim is innermost): typed pointers.
+        T* o = reinterpret_cast<T*>(out);
+        const I* ix = reinterpret_cast<const I*>(idx);
+        for (int64_t i = 0; i < n; ++i) {
+          const int64_t v = CheckedIndex(ix[i], p.dim_size, p.op, p.dim);
+          o[i] = Load<T>(self + v * p.self_dim_stride);
+        }
+        return;
+      }
       for (int64_t i = 0; i < n; ++i) {
         const int64_t v =
             CheckedIndex(Load<I>(idx + i * s[2]), p.dim_size, p.op, p.dim);
