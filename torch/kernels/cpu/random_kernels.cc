@@ -488,10 +488,30 @@ void RandpermKernel(const RandpermPlan& plan) {
       }
     });
   }
+  // Stable counting sort by bucket, in fixed chunks of the index range so
+  // that chunks count and scatter in parallel: chunk c's elements of bucket
+  // b go after those of chunks < c, exactly where a serial pass puts them.
+  constexpr int64_t kChunk = int64_t{1} << 16;
+  const int64_t chunks = bits == 0 ? 0 : (n + kChunk - 1) / kChunk;
+  std::vector<int64_t> offset(static_cast<size_t>(chunks * buckets), 0);
+  ParallelFor(0, chunks, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t c = lo; c < hi; ++c) {
+      int64_t* count = offset.data() + c * buckets;
+      const int64_t end = std::min(n, (c + 1) * kChunk);
+      for (int64_t i = c * kChunk; i < end; ++i) ++count[bucket[i]];
+    }
+  });
   std::vector<int64_t> start(static_cast<size_t>(buckets + 1), 0);
-  for (uint8_t b : bucket) ++start[b + 1];
-  if (bits == 0) start[1] = n;
-  for (int64_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
+  start[1] = bits == 0 ? n : 0;
+  for (int64_t b = 0, sum = 0; b < buckets && bits > 0; ++b) {
+    start[b] = sum;
+    for (int64_t c = 0; c < chunks; ++c) {
+      const int64_t here = offset[c * buckets + b];
+      offset[c * buckets + b] = sum;
+      sum += here;
+    }
+    start[b + 1] = sum;
+  }
   // Work in the output when it is int64, else in a scratch vector.
   std::vector<int64_t> scratch;
   int64_t* perm = nullptr;
@@ -504,8 +524,13 @@ void RandpermKernel(const RandpermPlan& plan) {
   if (bits == 0) {
     std::iota(perm, perm + n, int64_t{0});
   } else {
-    std::vector<int64_t> next(start.begin(), start.end() - 1);
-    for (int64_t i = 0; i < n; ++i) perm[next[bucket[i]]++] = i;
+    ParallelFor(0, chunks, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t c = lo; c < hi; ++c) {
+        int64_t* next = offset.data() + c * buckets;
+        const int64_t end = std::min(n, (c + 1) * kChunk);
+        for (int64_t i = c * kChunk; i < end; ++i) perm[next[bucket[i]]++] = i;
+      }
+    });
   }
   // Thousands of elements a bucket: each bucket is worth a thread.
   ParallelFor(0, buckets, 1, [&](int64_t lo, int64_t hi) {
