@@ -299,7 +299,7 @@ def pointwise_case(kind, name, x, t, reduction=1, beta=1.0, weight=None,
     dtype = x.dtype
     cd = half_reference(dtype)
     xc = leaf(x, cd)
-    tc = t.to(cd)
+    tc = leaf(t, cd) if kind == "bce" else t.to(cd)
     red = REDUCTIONS[reduction]
     if kind == "mse":
         out = F.mse_loss(xc, tc, reduction=red)
@@ -311,10 +311,10 @@ def pointwise_case(kind, name, x, t, reduction=1, beta=1.0, weight=None,
         out = F.binary_cross_entropy_with_logits(
             xc, tc, weight=weight, pos_weight=pos_weight, reduction=red)
     gy = torch.randn(out.shape).to(dtype)
-    (gx,) = grads(out, [xc], gy.to(cd))
+    gx, gt = grads(out, [xc, tc if kind == "bce" else None], gy.to(cd))
     put(f"{kind}.{name}", x=x, target=t, weight=weight, pos_weight=pos_weight,
         reduction=reduction, beta=float(beta), out=out.to(dtype), gy=gy,
-        gx=gx.to(dtype))
+        gx=gx.to(dtype), gt=None if gt is None else gt.to(dtype))
 
 
 a34, b34 = torch.randn(3, 4), torch.randn(3, 4)

@@ -640,17 +640,11 @@ Tensor nll_loss_backward(const Tensor& grad_output, const Tensor& input,
 
 namespace {
 
-struct PointwiseLossArgs {
-  Tensor input, target, weight, pos_weight, grad_output;
-  Shape shape;
-  DType dtype, ct;
-};
-
 Tensor RunPointwiseLoss(const char* op, PointwiseLossKind kind,
                         const Tensor& grad_output, const Tensor& input,
                         const Tensor& target, const Tensor& weight,
                         const Tensor& pos_weight, Reduction reduction,
-                        double beta) {
+                        double beta, bool wrt_target = false) {
   const bool backward = grad_output.defined();
   const DType dtype = ResultType(input, target);
   CheckFloating(op, dtype, "input and target");
@@ -661,8 +655,7 @@ Tensor RunPointwiseLoss(const char* op, PointwiseLossKind kind,
               ShapeToString(input.sizes()), ")");
   }
   TCH_CHECK(beta >= 0, op,
-            ": smooth_l1_loss does not support negative "
-            "values for beta (got ",
+            ": smooth_l1_loss does not support negative values for beta (got ",
             beta, ")");
   const Shape shape = BroadcastShapes(op, {input.sizes(), target.sizes()});
   auto broadcast = [&](const Tensor& t, const char* name) {
@@ -670,9 +663,7 @@ Tensor RunPointwiseLoss(const char* op, PointwiseLossKind kind,
     const Shape s = BroadcastShapes(op, {shape, t.sizes()});
     TCH_CHECK(SameShape(s, shape), op, ": ", name, " of shape ",
               ShapeToString(t.sizes()),
-              " cannot be broadcast to the input "
-              "shape ",
-              ShapeToString(shape));
+              " cannot be broadcast to the input shape ", ShapeToString(shape));
     return Prepare(t.expand(shape), ComputeType(dtype));
   };
   const DType ct = ComputeType(dtype);
@@ -689,6 +680,7 @@ Tensor RunPointwiseLoss(const char* op, PointwiseLossKind kind,
   plan.numel = NumElements(shape);
   plan.reduction = reduction;
   plan.beta = beta;
+  plan.wrt_target = wrt_target;
   Tensor out, g;
   if (backward) {
     if (reduction == Reduction::kNone) {
@@ -762,6 +754,14 @@ Tensor binary_cross_entropy_with_logits_backward(
   return RunPointwiseLoss("binary_cross_entropy_with_logits_backward",
                           PointwiseLossKind::kBceWithLogits, grad_output, input,
                           target, weight, pos_weight, reduction, 1.0);
+}
+Tensor binary_cross_entropy_with_logits_target_backward(
+    const Tensor& grad_output, const Tensor& input, const Tensor& target,
+    const Tensor& weight, const Tensor& pos_weight, Reduction reduction) {
+  return RunPointwiseLoss("binary_cross_entropy_with_logits_target_backward",
+                          PointwiseLossKind::kBceWithLogits, grad_output, input,
+                          target, weight, pos_weight, reduction, 1.0,
+                          /*wrt_target=*/true);
 }
 
 // --- Attention ---------------------------------------------------------------

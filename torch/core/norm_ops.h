@@ -217,6 +217,11 @@ Tensor binary_cross_entropy_with_logits_backward(
     const Tensor& grad_output, const Tensor& input, const Tensor& target,
     const Tensor& weight = {}, const Tensor& pos_weight = {},
     Reduction reduction = Reduction::kMean);
+// d loss / d target: -(x + (pw - 1) * log_sigmoid(x)) * weight * g.
+Tensor binary_cross_entropy_with_logits_target_backward(
+    const Tensor& grad_output, const Tensor& input, const Tensor& target,
+    const Tensor& weight = {}, const Tensor& pos_weight = {},
+    Reduction reduction = Reduction::kMean);
 
 // --- Attention ---------------------------------------------------------------
 
@@ -346,6 +351,7 @@ struct PointwiseLossPlan {
   int64_t numel = 0;
   Reduction reduction = Reduction::kMean;
   double beta = 1.0;
+  bool wrt_target = false;  // backward: d loss / d target (bce_with_logits)
 };
 using PointwiseLossKernel = void(const PointwiseLossPlan& plan);
 

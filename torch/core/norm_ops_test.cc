@@ -300,6 +300,11 @@ void CheckPointwiseLoss(const std::string& kind) {
       }
       EXPECT_TRUE(Close(out, Get(c, "out"), tol));
       EXPECT_TRUE(Close(gx, Get(c, "gx"), gtol));
+      if (Has(c, "gt")) {
+        const Tensor gt = binary_cross_entropy_with_logits_target_backward(
+            gy, xi, Stepped(t), w, pw, red);
+        EXPECT_TRUE(Close(gt, Get(c, "gt"), gtol));
+      }
     }
   }
 }

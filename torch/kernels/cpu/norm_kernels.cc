@@ -827,6 +827,17 @@ double PointwiseLossGrad(const PointwiseLossPlan& p, int64_t i) {
       // PyTorch's order of tests: with beta 0, d == 0 gives -1.
       return d <= -p.beta ? -1.0 : (d >= p.beta ? 1.0 : d / p.beta);
     case PointwiseLossKind::kBceWithLogits: {
+      if (p.wrt_target) {
+        // -x - (pw - 1) * log_sigmoid(x), log_sigmoid(x) stable for any x.
+        const double log_sig =
+            -(std::max(-x, 0.0) + std::log1p(std::exp(-std::fabs(x))));
+        const double pw = p.pos_weight != nullptr
+                              ? static_cast<const T*>(p.pos_weight)[i]
+                              : 1.0;
+        double g = -x - (pw - 1) * log_sig;
+        if (p.weight != nullptr) g *= static_cast<const T*>(p.weight)[i];
+        return g;
+      }
       const double sig = 1 / (1 + std::exp(-x));
       double g;
       if (p.pos_weight != nullptr) {
