@@ -19,6 +19,20 @@
 #include "torch/core/half.h"
 #include "torch/core/parallel.h"
 
+// Contiguous inner loops carry TCH_SIMD_LOOP. Under GCC, where
+// TCH_OPENMP_SIMD is defined together with -fopenmp-simd (the pointwise
+// kernels' copts), it is `#pragma omp simd`: the loop is vectorized whatever
+// -O2's cost model says (GCC's -O2 model refuses loops that need alias checks
+// or an epilogue). Elementwise ops index every operand with the same i, so an
+// output that is also an input (in-place ops) is still safe. Clang vectorizes
+// these loops at -O2 by itself (and turns an unvectorizable `omp simd` loop
+// into an error under -Werror), so there and elsewhere it is empty.
+#if defined(TCH_OPENMP_SIMD) && defined(__GNUC__) && !defined(__clang__)
+#define TCH_SIMD_LOOP _Pragma("omp simd")
+#else
+#define TCH_SIMD_LOOP
+#endif
+
 namespace tch::cpu {
 
 // Runs fn over 1-D runs of the plan, split across the thread pool when the
@@ -117,6 +131,7 @@ inline void MapRun(char* const* ptrs, const int64_t* strides, int64_t n,
       ((strides[I + 1] == static_cast<int64_t>(sizeof(Ins))) && ...);
   if (contiguous) {
     Out* out = reinterpret_cast<Out*>(ptrs[0]);
+    TCH_SIMD_LOOP
     for (int64_t i = 0; i < n; ++i) {
       out[i] = f(reinterpret_cast<const Ins*>(ptrs[I + 1])[i]...);
     }

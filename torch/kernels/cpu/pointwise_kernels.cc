@@ -18,6 +18,7 @@
 #if HWY_ONCE
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -147,13 +148,9 @@ M GeluTanh(M x) {
   return M(0.5) * x * (M(1) + std::tanh(inner));
 }
 
-// Integer division helpers: b == 0 is a user error (PyTorch's
-// ZeroDivisionError); b == -1 avoids the INT_MIN / -1 trap.
-template <typename M>
-void CheckDivisor(const char* op, M b) {
-  TCH_CHECK(b != M(0), op, ": ZeroDivisionError (integer division by zero)");
-}
-
+// Integer division by zero is a user error (PyTorch's ZeroDivisionError).
+// The loops run under `omp simd` (loops.h), which must not throw, so the
+// integer functors below assume b != 0 and DivisionKernel checks around them.
 template <typename M>
 M Remainder(M a, M b) {
   if constexpr (std::is_floating_point_v<M>) {
@@ -161,10 +158,8 @@ M Remainder(M a, M b) {
     if (mod != 0 && ((b < 0) != (mod < 0))) mod += b;
     return mod;
   } else if constexpr (std::is_unsigned_v<M>) {
-    CheckDivisor("remainder", b);
     return static_cast<M>(a % b);
   } else {
-    CheckDivisor("remainder", b);
     if (b == M(-1)) return 0;
     M r = static_cast<M>(a % b);
     if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<M>(r + b);
@@ -177,7 +172,6 @@ M DivTrunc(M a, M b) {
   if constexpr (std::is_floating_point_v<M>) {
     return std::trunc(a / b);
   } else {
-    CheckDivisor("div", b);
     if constexpr (std::is_signed_v<M>) {
       if (b == M(-1)) return Neg(a);
     }
@@ -197,7 +191,6 @@ M DivFloor(M a, M b) {
     if (div - floordiv > M(0.5)) floordiv += M(1);
     return floordiv;
   } else {
-    CheckDivisor("div", b);
     if constexpr (std::is_signed_v<M>) {
       if (b == M(-1)) return Neg(a);
       M q = static_cast<M>(a / b);
@@ -381,17 +374,37 @@ void NanToNumKernel(const ElementwisePlan& plan, double nan, double posinf,
   });
 }
 
+// a op b, where integer b == 0 throws ValueError after the loop (see the
+// note above Remainder).
+template <typename T, typename F>
+void DivisionKernel(const ElementwisePlan& plan, const char* op, F f) {
+  if constexpr (std::is_integral_v<T>) {
+    std::atomic<bool> zero{false};
+    Binary<T>(plan, [f, &zero](T a, T b) {
+      if (b == T(0)) {
+        zero.store(true, std::memory_order_relaxed);
+        return T(0);
+      }
+      return f(a, b);
+    });
+    TCH_CHECK(!zero.load(), op,
+              ": ZeroDivisionError (integer division by zero)");
+  } else {
+    Binary<T>(plan, f);
+  }
+}
 template <typename T>
 void RemainderKernel(const ElementwisePlan& plan) {
-  Binary<T>(plan, [](auto a, auto b) { return Remainder(a, b); });
+  DivisionKernel<T>(plan, "remainder",
+                    [](auto a, auto b) { return Remainder(a, b); });
 }
 template <typename T>
 void DivTruncKernel(const ElementwisePlan& plan) {
-  Binary<T>(plan, [](auto a, auto b) { return DivTrunc(a, b); });
+  DivisionKernel<T>(plan, "div", [](auto a, auto b) { return DivTrunc(a, b); });
 }
 template <typename T>
 void DivFloorKernel(const ElementwisePlan& plan) {
-  Binary<T>(plan, [](auto a, auto b) { return DivFloor(a, b); });
+  DivisionKernel<T>(plan, "div", [](auto a, auto b) { return DivFloor(a, b); });
 }
 template <typename T>
 void MaximumKernel(const ElementwisePlan& plan) {
