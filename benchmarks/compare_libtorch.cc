@@ -7,7 +7,7 @@
 // frameworks have headers under torch/).
 //
 // Usage: compare_libtorch [--threads=1,2] [--filter=SUBSTRING]
-//                         [--budget=SECONDS_PER_ROW]
+//                         [--budget=SECONDS_PER_ROW] [--only=tch|libtorch]
 //
 // Threads: for T threads, tch runs with SetNumThreads(T) (its BLAS follows,
 // Note [BLAS threads]); libtorch with torch::set_num_threads(T) and
@@ -221,9 +221,16 @@ void SetTorchThreads(int threads) {
   openblas_set_num_threads(threads);
 }
 
+// Which frameworks run: both, or one alone (then the other's columns repeat
+// nothing: they show 0), to see each without the other's threads around.
+std::string g_only;
+
 void RunRow(const Case& c, int threads, double budget) {
   Runner tch_runner = MakeTchRunner(c);
   Runner torch_runner = MakeTorchRunner(c);
+  const bool run_tch = g_only != "libtorch", run_torch = g_only != "tch";
+  if (!run_tch) tch_runner.run = [] {};
+  if (!run_torch) torch_runner.run = [] {};
   auto tch_run = [&] { tch_runner.run(); };
   auto torch_run = [&] {
     SetTorchThreads(threads);  // tch may have changed OpenBLAS's count
@@ -247,7 +254,9 @@ void RunRow(const Case& c, int threads, double budget) {
   }
   const Sample a = Best(t_tch), b = Best(t_torch);
   const double diff =
-      RelativeDifference(tch_runner.result(), torch_runner.result());
+      run_tch && run_torch
+          ? RelativeDifference(tch_runner.result(), torch_runner.result())
+          : NAN;
   char line[512];
   std::snprintf(line, sizeof(line),
                 "| %-11s | %-7s %-22s | %-8s | %d | %9.3f | %9.3f | %5.2f | "
@@ -281,12 +290,14 @@ int main(int argc, char** argv) {
       }
     } else if (arg.rfind("--filter=", 0) == 0) {
       filter = arg.substr(9);
+    } else if (arg.rfind("--only=", 0) == 0) {
+      compare::g_only = arg.substr(7);
     } else if (arg.rfind("--budget=", 0) == 0) {
       budget = std::atof(arg.substr(9).c_str());
     } else {
       std::fprintf(stderr,
                    "usage: %s [--threads=1,2] [--filter=SUBSTRING] "
-                   "[--budget=SECONDS]\n",
+                   "[--budget=SECONDS] [--only=tch|libtorch]\n",
                    argv[0]);
       return 2;
     }

@@ -69,33 +69,36 @@ bool IsZero(const Scalar& s, DType dtype) {
   return IsFloatingPoint(dtype) ? s.to<double>() == 0.0 : s.to<int64_t>() == 0;
 }
 
-// Merges and records the batch dims (all but the last two) of a, b and out,
-// which share the batch shape. Returns false when more than
-// kMaxGemmBatchDims dims remain after merging.
+// Merges and records the batch dims (all but the last two) of a, b, out and
+// the optional initial value s, which share the batch shape. Returns false
+// when more than kMaxGemmBatchDims dims remain after merging.
 bool FillBatchDims(const Tensor& a, const Tensor& b, const Tensor& out,
-                   GemmPlan* plan) {
+                   const Tensor* s, GemmPlan* plan) {
   const int64_t nb = out.dim() - 2;
+  constexpr int kOps = 4;  // a, b, out, s
+  const Tensor* ops[kOps] = {&a, &b, &out, s};
   int merged = 0;
-  // Walk from the innermost batch dim outwards; plan dims are stored
-  // outermost first at the end.
-  int64_t sizes[64], sa[64], sb[64], sc[64];
+  // Walk from the innermost batch dim outwards; stored outermost first.
+  int64_t sizes[64], strides[kOps][64];
   for (int64_t d = nb - 1; d >= 0; --d) {
     const int64_t size = out.size(d);
     if (size == 1) continue;
+    int64_t st[kOps];
+    for (int o = 0; o < kOps; ++o) st[o] = ops[o] ? ops[o]->stride(d) : 0;
     if (merged > 0) {
-      const int64_t inner = sizes[merged - 1];
-      if (a.stride(d) == sa[merged - 1] * inner &&
-          b.stride(d) == sb[merged - 1] * inner &&
-          out.stride(d) == sc[merged - 1] * inner) {
+      bool can_merge = true;
+      for (int o = 0; o < kOps; ++o) {
+        can_merge =
+            can_merge && st[o] == strides[o][merged - 1] * sizes[merged - 1];
+      }
+      if (can_merge) {
         sizes[merged - 1] *= size;
         continue;
       }
     }
     if (merged == 64) return false;
     sizes[merged] = size;
-    sa[merged] = a.stride(d);
-    sb[merged] = b.stride(d);
-    sc[merged] = out.stride(d);
+    for (int o = 0; o < kOps; ++o) strides[o][merged] = st[o];
     ++merged;
   }
   if (merged > kMaxGemmBatchDims) return false;
@@ -103,49 +106,57 @@ bool FillBatchDims(const Tensor& a, const Tensor& b, const Tensor& out,
   for (int i = 0; i < merged; ++i) {  // outermost first
     const int src = merged - 1 - i;
     plan->batch_sizes[i] = sizes[src];
-    plan->a_batch_strides[i] = sa[src];
-    plan->b_batch_strides[i] = sb[src];
-    plan->c_batch_strides[i] = sc[src];
+    plan->a_batch_strides[i] = strides[0][src];
+    plan->b_batch_strides[i] = strides[1][src];
+    plan->c_batch_strides[i] = strides[2][src];
+    plan->s_batch_strides[i] = strides[3][src];
   }
   return true;
 }
 
-// A batch whose B is shared (stride 0) and whose A and C matrices follow
-// each other row after row is one tall product: fold the batch into m, as
-// PyTorch folds [b, t, d] @ [d, e] into one mm.
+// A batch whose B is shared (stride 0) and whose A, C (and S) matrices
+// follow each other row after row is one tall product: fold the batch into
+// m, as PyTorch folds [b, t, d] @ [d, e] into one mm.
 void FoldBatchIntoRows(GemmPlan* plan) {
   if (plan->batch_ndim != 1 || plan->b_batch_strides[0] != 0) return;
   const int64_t sa = plan->a_batch_strides[0];
   const int64_t sc = plan->c_batch_strides[0];
-  const bool one_row = plan->m == 1;
-  if (!one_row && (sa != plan->a_rs * plan->m || sc != plan->c_rs * plan->m)) {
-    return;
-  }
-  if (one_row) {
+  const int64_t ss = plan->s_batch_strides[0];
+  if (plan->m == 1) {
     if (sc < plan->n) return;
     plan->a_rs = sa;
     plan->c_rs = sc;
+    plan->s_rs = ss;
+  } else if (sa != plan->a_rs * plan->m || sc != plan->c_rs * plan->m ||
+             ss != plan->s_rs * plan->m) {
+    return;
   }
   plan->m *= plan->batch_sizes[0];
   plan->batch_ndim = 0;
 }
 
-// out[..., m, n] = beta * out + alpha * a[..., m, k] @ b[..., k, n], where
-// a, b and out have the same batch dims and out is contiguous. With beta ==
-// 0, out's contents are ignored.
+// out[..., m, n] = beta * init + alpha * a[..., m, k] @ b[..., k, n], where
+// a, b, out (and init, if given) have the same batch dims and out is
+// contiguous. init == nullptr means out itself; with beta == 0 neither is
+// read.
 void RunGemm(const Tensor& a_in, const Tensor& b_in, const Tensor& out,
-             const Scalar& beta, const Scalar& alpha) {
+             const Scalar& beta, const Scalar& alpha,
+             const Tensor* init = nullptr) {
   if (out.numel() == 0) return;
   Tensor a = a_in, b = b_in;
+  Tensor s = init != nullptr ? *init : Tensor();
   GemmPlan plan;
   plan.dtype = out.dtype();
   plan.m = out.size(-2);
   plan.n = out.size(-1);
   plan.k = a.size(-1);
-  if (!FillBatchDims(a, b, out, &plan)) {
+  if (!FillBatchDims(a, b, out, s.defined() ? &s : nullptr, &plan)) {
     a = a.contiguous();
     b = b.contiguous();
-    TCH_INTERNAL_ASSERT(FillBatchDims(a, b, out, &plan), "batch dims");
+    if (s.defined()) s = s.contiguous();
+    TCH_INTERNAL_ASSERT(
+        FillBatchDims(a, b, out, s.defined() ? &s : nullptr, &plan),
+        "batch dims");
   }
   plan.a = a.raw_data();
   plan.a_rs = a.stride(-2);
@@ -155,6 +166,11 @@ void RunGemm(const Tensor& a_in, const Tensor& b_in, const Tensor& out,
   plan.b_cs = b.stride(-1);
   plan.c = out.raw_data();
   plan.c_rs = out.stride(-2);
+  if (s.defined()) {
+    plan.s = s.raw_data();
+    plan.s_rs = s.stride(-2);
+    plan.s_cs = s.stride(-1);
+  }
   plan.alpha = alpha;
   plan.beta = beta;
   FoldBatchIntoRows(&plan);
@@ -165,20 +181,20 @@ void RunGemm(const Tensor& a_in, const Tensor& b_in, const Tensor& out,
 Tensor AddProduct(const char* op, const Tensor& self, const Tensor& a,
                   const Tensor& b, const Tensor& out, const Scalar& beta,
                   const Scalar& alpha) {
-  if (!IsZero(beta, out.dtype()) && out.numel() > 0) {
-    Tensor expanded;
-    try {
-      expanded = self.expand(out.sizes());
-    } catch (const ValueError& e) {
-      throw ValueError(
-          detail::StrCat(op, ": 'self' of shape ", ShapeToString(self.sizes()),
-                         " does not broadcast to the product's "
-                         "shape ",
-                         ShapeToString(out.sizes()), ": ", e.what()));
-    }
-    Tensor(out).copy_(expanded);
+  if (IsZero(beta, out.dtype())) {
+    RunGemm(a, b, out, 0, alpha);
+    return out;
   }
-  RunGemm(a, b, out, IsZero(beta, out.dtype()) ? Scalar(0) : beta, alpha);
+  Tensor expanded;
+  try {
+    expanded = self.expand(out.sizes());
+  } catch (const ValueError& e) {
+    throw ValueError(
+        detail::StrCat(op, ": 'self' of shape ", ShapeToString(self.sizes()),
+                       " does not broadcast to the product's shape ",
+                       ShapeToString(out.sizes()), ": ", e.what()));
+  }
+  RunGemm(a, b, out, beta, alpha, &expanded);
   return out;
 }
 

@@ -97,6 +97,10 @@ Tensor outer(const Tensor& a, const Tensor& b);
 // are non-negative and otherwise arbitrary (0 for expanded dims, swapped for
 // transposed views, > 1 for sliced ones). C has a unit column stride,
 // c_rs >= n, its matrices do not overlap each other, A or B.
+// Optionally C starts from another tensor S instead of its own contents
+// (addmm's `self`, broadcast): when `s` is set and beta != 0, the kernel
+// computes C = beta * S + alpha * A @ B, with S (i, j) at s + offset_s(b) +
+// i * s_rs + j * s_cs (strides may be 0). This spares a separate copy pass.
 // beta == 0 means C's prior contents are ignored (never read).
 inline constexpr int kMaxGemmBatchDims = 8;
 
@@ -108,12 +112,15 @@ struct GemmPlan {
   int64_t a_batch_strides[kMaxGemmBatchDims] = {};
   int64_t b_batch_strides[kMaxGemmBatchDims] = {};
   int64_t c_batch_strides[kMaxGemmBatchDims] = {};
+  int64_t s_batch_strides[kMaxGemmBatchDims] = {};
   const void* a = nullptr;
   int64_t a_rs = 0, a_cs = 0;
   const void* b = nullptr;
   int64_t b_rs = 0, b_cs = 0;
   void* c = nullptr;
   int64_t c_rs = 0;
+  const void* s = nullptr;  // optional initial value of C (see above)
+  int64_t s_rs = 0, s_cs = 0;
   Scalar alpha = 1;
   Scalar beta = 0;
 

@@ -284,6 +284,25 @@ TEST(LinalgTest, BatchedMatchesPerMatrixProducts) {
   }
 }
 
+TEST(LinalgTest, AddmmSelfLayoutsMatchComposedOps) {
+  // `self` transposed, column-broadcast and row-broadcast, against
+  // beta * self + alpha * mm computed with the elementwise ops.
+  for (DType dtype : {DType::kFloat32, DType::kInt64, DType::kBFloat16}) {
+    SCOPED_TRACE(DTypeName(dtype));
+    const Tensor a = G("mm_i64.a").to(dtype), b = G("mm_i64.b").to(dtype);
+    const Tensor selves[] = {
+        G("mm_t_f32.b_base").slice(1, 0, 5).t().to(dtype),
+        G("mv_i64.v").slice(0, 0, 5).unsqueeze(1).to(dtype),
+        G("mv_i64.v").slice(0, 0, 3).to(dtype)};
+    for (const Tensor& self : selves) {
+      const Tensor expected = add(mul(self.expand({5, 3}), 2), mm(a, b), 3);
+      const Tol tol = TolFor(dtype);
+      EXPECT_TRUE(TensorsClose(addmm(self, a, b, 2, 3), expected, tol.rtol,
+                               tol.atol + 0.05));
+    }
+  }
+}
+
 // --- Errors
 // -------------------------------------------------------------------
 

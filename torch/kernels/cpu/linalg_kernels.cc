@@ -57,7 +57,7 @@ namespace {
 // --- Batch iteration ---------------------------------------------------------
 
 struct Offsets {
-  int64_t a = 0, b = 0, c = 0;
+  int64_t a = 0, b = 0, c = 0, s = 0;
 };
 
 // Element offsets of batch entry `index` (batch dims, last fastest).
@@ -69,6 +69,7 @@ Offsets BatchOffsets(const GemmPlan& plan, int64_t index) {
     o.a += i * plan.a_batch_strides[d];
     o.b += i * plan.b_batch_strides[d];
     o.c += i * plan.c_batch_strides[d];
+    o.s += i * plan.s_batch_strides[d];
   }
   return o;
 }
@@ -79,13 +80,44 @@ struct Matrices {
   const T* a;
   const T* b;
   T* c;
+  const T* s;  // C's initial value, or nullptr for C itself
 };
 
 template <typename T>
 Matrices<T> MatricesAt(const GemmPlan& plan, int64_t index) {
   const Offsets o = BatchOffsets(plan, index);
   return {static_cast<const T*>(plan.a) + o.a,
-          static_cast<const T*>(plan.b) + o.b, static_cast<T*>(plan.c) + o.c};
+          static_cast<const T*>(plan.b) + o.b, static_cast<T*>(plan.c) + o.c,
+          plan.s ? static_cast<const T*>(plan.s) + o.s : nullptr};
+}
+
+// Rows [lo, hi) of C = S (the plan's initial value): a row copy, a fill
+// for a broadcast scalar, or a strided gather.
+template <typename T>
+void CopyInitRows(const GemmPlan& plan, const Matrices<T>& mat, int64_t lo,
+                  int64_t hi) {
+  const int64_t n = plan.n;
+  for (int64_t i = lo; i < hi; ++i) {
+    const T* src = mat.s + i * plan.s_rs;
+    T* dst = mat.c + i * plan.c_rs;
+    if (plan.s_cs == 1) {
+      std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(T));
+    } else if (plan.s_cs == 0) {
+      std::fill(dst, dst + n, *src);
+    } else {
+      for (int64_t j = 0; j < n; ++j) dst[j] = src[j * plan.s_cs];
+    }
+  }
+}
+
+// C = S for one product, split over the pool when it is large and we are
+// not inside a ParallelFor already.
+template <typename T>
+void CopyInit(const GemmPlan& plan, const Matrices<T>& mat) {
+  const int64_t grain = std::max<int64_t>(
+      1, kElementwiseGrainSize / std::max<int64_t>(1, plan.n));
+  ParallelFor(0, plan.m, grain,
+              [&](int64_t lo, int64_t hi) { CopyInitRows(plan, mat, lo, hi); });
 }
 
 // C = beta * C over an m x n matrix (beta == 0 writes zeros, NaN or not).
@@ -286,10 +318,12 @@ void BlasGemmKernel(const GemmPlan& plan) {
       !nested && threads > 1 && total > 1 &&
       (total >= 2 * threads || (total >= threads && work < (int64_t{1} << 21)));
   SetBlasThreads(nested || batch_parallel ? 1 : threads);
+  const bool init = plan.s != nullptr && beta != T(0);
   if (!batch_parallel) {
     Scratch<T> scratch;
     for (int64_t i = 0; i < total; ++i) {
       const Matrices<T> mat = MatricesAt<T>(plan, i);
+      if (init) CopyInit(plan, mat);
       BlasProduct(plan.m, plan.n, plan.k, alpha, mat.a, plan.a_rs, plan.a_cs,
                   mat.b, plan.b_rs, plan.b_cs, beta, mat.c, plan.c_rs,
                   &scratch);
@@ -302,6 +336,7 @@ void BlasGemmKernel(const GemmPlan& plan) {
     Scratch<T> scratch;
     for (int64_t i = lo; i < hi; ++i) {
       const Matrices<T> mat = MatricesAt<T>(plan, i);
+      if (init) CopyInitRows(plan, mat, 0, plan.m);
       BlasProduct(plan.m, plan.n, plan.k, alpha, mat.a, plan.a_rs, plan.a_cs,
                   mat.b, plan.b_rs, plan.b_cs, beta, mat.c, plan.c_rs,
                   &scratch);
@@ -338,7 +373,9 @@ void ReducedFloatGemmKernel(const GemmPlan& plan) {
       const Matrices<T> mat = MatricesAt<T>(plan, i);
       ToFloat(mat.a, m, k, plan.a_rs, plan.a_cs, &fa);
       ToFloat(mat.b, k, n, plan.b_rs, plan.b_cs, &fb);
-      if (beta != 0.0f) {
+      if (beta != 0.0f && mat.s != nullptr) {
+        ToFloat(mat.s, m, n, plan.s_rs, plan.s_cs, &fc);
+      } else if (beta != 0.0f) {
         ToFloat(mat.c, m, n, plan.c_rs, 1, &fc);
       } else {
         fc.assign(static_cast<size_t>(m * n), 0.0f);
@@ -499,7 +536,8 @@ void IntGemmKernel(const GemmPlan& plan) {
       const int64_t r0 = (u % row_blocks) * rows_per_block;
       const int64_t r1 = std::min(m, r0 + rows_per_block);
       if (r0 >= r1) continue;
-      // beta * C in wrapping arithmetic; beta == 0 ignores C.
+      // beta * C (or S) in wrapping arithmetic; beta == 0 ignores both.
+      if (mat.s != nullptr && beta != T(0)) CopyInitRows(plan, mat, r0, r1);
       for (int64_t i = r0; i < r1; ++i) {
         U* row = reinterpret_cast<U*>(mat.c + i * plan.c_rs);
         if (beta == T(0)) {
