@@ -679,16 +679,28 @@ void ClassLossForward(const ClassLossPlan& p) {
     });
     return;
   }
-  std::vector<double> loss(count), denom(count);
-  ParallelFor(0, count, grain, [&](int64_t lo, int64_t hi) {
-    for (int64_t e = lo; e < hi; ++e) {
-      ClassLossElement<T>(p, e, &loss[e], &denom[e]);
+  // Per-block partial sums over fixed blocks (thread-count independent).
+  const int64_t blocks = ReductionBlocks(count, p.c * 4);
+  const int64_t per_block = (count + blocks - 1) / blocks;
+  std::vector<double> loss(blocks), denom(blocks);
+  ParallelFor(0, blocks, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t b = lo; b < hi; ++b) {
+      double l_sum = 0, d_sum = 0;
+      const int64_t end = std::min(count, (b + 1) * per_block);
+      for (int64_t e = b * per_block; e < end; ++e) {
+        double l, d;
+        ClassLossElement<T>(p, e, &l, &d);
+        l_sum += l;
+        d_sum += d;
+      }
+      loss[b] = l_sum;
+      denom[b] = d_sum;
     }
   });
   double total = 0, total_denom = 0;
-  for (int64_t e = 0; e < count; ++e) {
-    total += loss[e];
-    total_denom += denom[e];
+  for (int64_t b = 0; b < blocks; ++b) {
+    total += loss[b];
+    total_denom += denom[b];
   }
   out[0] = static_cast<T>(p.reduction == Reduction::kMean ? total / total_denom
                                                           : total);
