@@ -259,6 +259,20 @@ for dn, dt in DTYPES.items():
     put(f"{p}.dim0.values", v)
     put(f"{p}.dim0.indices", i)
 
+# Long accumulations in low precision: 4000 values into 8 (scatter_add) or
+# 8 rows (index_add), rounding after every add as PyTorch does. Inputs come
+# from integer formulas the test repeats: index i -> (i * 7919) % 8, value
+# i -> ((i * 37) % 101 - 50) / 16 (exact in every float dtype).
+n = torch.arange(4000)
+acc_index = (n * 7919) % 8
+acc_src = ((n * 37) % 101 - 50).to(torch.float64) / 16
+for dn in ("float32", "float64", "float16", "bfloat16"):
+    dt = DTYPES[dn]
+    src = acc_src.to(dt)
+    put(f"accum.{dn}.scatter_add.out", torch.zeros(8, dtype=dt).scatter_add(0, acc_index, src))
+    src2 = torch.stack([src, -src, src * 2], 1)  # [4000, 3]
+    put(f"accum.{dn}.index_add.out", torch.zeros(8, 3, dtype=dt).index_add(0, acc_index, src2))
+
 # one_hot
 x = torch.tensor([[0, 3], [1, 1]])
 put("one_hot.int64.x", x)

@@ -327,6 +327,29 @@ INSTANTIATE_TEST_SUITE_P(AllDTypes, IndexGoldenTest,
 // --- Golden cases that are not per dtype
 // ------------------------------------------
 
+TEST(IndexOpsTest, LongLowPrecisionAccumulationsMatchPyTorch) {
+  std::vector<int64_t> index(4000);
+  std::vector<double> src(4000);
+  for (int64_t i = 0; i < 4000; ++i) {
+    index[i] = (i * 7919) % 8;
+    src[i] = static_cast<double>((i * 37) % 101 - 50) / 16;
+  }
+  const Tensor idx = from_vector(index), values = from_vector(src);
+  for (DType dtype :
+       {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16}) {
+    const std::string p = "accum." + std::string(DTypeName(dtype)) + ".";
+    const Tensor v = values.to(dtype);
+    // Same order of additions as PyTorch, so equal up to the last bit.
+    EXPECT_TRUE(TensorsEqual(scatter_add(zeros({8}, dtype), 0, idx, v),
+                             G(p + "scatter_add.out")))
+        << dtype;
+    const Tensor v2 = stack({v, v * -1, v * 2}, 1);
+    EXPECT_TRUE(TensorsEqual(index_add(zeros({8, 3}, dtype), 0, idx, v2),
+                             G(p + "index_add.out")))
+        << dtype;
+  }
+}
+
 TEST(IndexOpsTest, OneHot) {
   const Tensor x = G("one_hot.int64.x");
   EXPECT_TRUE(TensorsEqual(one_hot(x), G("one_hot.int64.infer.out")));
