@@ -93,8 +93,7 @@ void CheckWritable(const char* op, const Tensor& self) {
 
 }  // namespace
 
-// --- gather / index_select
-// -----------------------------------------------------
+// --- gather / index_select ---------------------------------------------------
 
 namespace {
 
@@ -121,9 +120,8 @@ void RunGather(const char* op, const Tensor& self, int64_t dim,
 
 void CheckIndexVector(const char* op, const Tensor& index) {
   TCH_CHECK(index.dim() <= 1, op,
-            "(): index is supposed to be a vector, but "
-            "got a ",
-            index.dim(), "-D tensor of shape ", DimsToString(index));
+            "(): index is supposed to be a vector, but got a ", index.dim(),
+            "-D tensor of shape ", DimsToString(index));
   TCH_CHECK(index.dtype() == DType::kInt64 || index.dtype() == DType::kInt32,
             op, "(): expected dtype int32 or int64 for index, got ",
             index.dtype());
@@ -180,8 +178,7 @@ Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
   return out;
 }
 
-// --- scatter / scatter_add / index_add
-// ---------------------------------------------
+// --- scatter / scatter_add / index_add ---------------------------------------
 
 namespace {
 
@@ -357,8 +354,7 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index,
   return out;
 }
 
-// --- masked_fill / masked_select
-// --------------------------------------------------
+// --- masked_fill / masked_select ---------------------------------------------
 
 namespace {
 
@@ -446,8 +442,7 @@ Tensor masked_select(const Tensor& self, const Tensor& mask) {
   return out;
 }
 
-// --- one_hot
-// ------------------------------------------------------------------------
+// --- one_hot -----------------------------------------------------------------
 
 Tensor one_hot(const Tensor& self, int64_t num_classes) {
   TCH_CHECK(self.dtype() == DType::kInt64,
@@ -484,8 +479,7 @@ Tensor one_hot(const Tensor& self, int64_t num_classes) {
   return out;
 }
 
-// --- cat / stack / split / chunk
-// ------------------------------------------------------
+// --- cat / stack / split / chunk ---------------------------------------------
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   TCH_CHECK(!tensors.empty(), "cat(): expected a non-empty list of Tensors");
@@ -632,8 +626,7 @@ std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim) {
   return split(self, split_size, dim);
 }
 
-// --- repeat / tril / triu / flip / roll / pad
-// ------------------------------------------
+// --- repeat / tril / triu / flip / roll / pad --------------------------------
 
 namespace {
 
@@ -809,8 +802,7 @@ Tensor pad(const Tensor& self, IntList pads, const Scalar& value) {
   return out;
 }
 
-// --- topk / sort / argsort
-// ------------------------------------------------------------
+// --- topk / sort / argsort ---------------------------------------------------
 
 namespace {
 

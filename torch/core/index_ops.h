@@ -45,8 +45,7 @@
 
 namespace tch {
 
-// --- Indexing
-// ------------------------------------------------------------------
+// --- Indexing ----------------------------------------------------------------
 
 // The slices of `self` along `dim` picked by `index` (1-D or 0-D, int64 or
 // int32): the result has self's shape with size(dim) = index.numel(). For a
@@ -118,8 +117,7 @@ Tensor masked_select(const Tensor& self, const Tensor& mask);
 // IndexError for a class < 0 or >= num_classes.
 Tensor one_hot(const Tensor& self, int64_t num_classes = -1);
 
-// --- Shape and copying
-// ------------------------------------------------------------
+// --- Shape and copying -------------------------------------------------------
 
 // Concatenation along `dim` (wrapped against the first input that is not
 // skipped). The result dtype promotes over all inputs. Legacy rule: 1-D
@@ -184,8 +182,7 @@ std::pair<Tensor, Tensor> sort(const Tensor& self, int64_t dim = -1,
                                bool descending = false);
 Tensor argsort(const Tensor& self, int64_t dim = -1, bool descending = false);
 
-// --- Kernel plans (host-side descriptions handed to kernels)
-// ------------------------
+// --- Kernel plans (host-side descriptions handed to kernels) -----------------
 
 // gather / index_select: an elementwise walk over the output.
 // iter operands: 0 = output, 1 = self restrided with stride 0 along `dim`,

@@ -324,8 +324,7 @@ INSTANTIATE_TEST_SUITE_P(AllDTypes, IndexGoldenTest,
                            return std::string(DTypeName(info.param));
                          });
 
-// --- Golden cases that are not per dtype
-// ------------------------------------------
+// --- Golden cases that are not per dtype -------------------------------------
 
 TEST(IndexOpsTest, LongLowPrecisionAccumulationsMatchPyTorch) {
   std::vector<int64_t> index(4000);
@@ -405,8 +404,7 @@ TEST(IndexOpsTest, SplitAndChunkGolden) {
   EXPECT_EQ(split(x, 10).size(), 1u);
 }
 
-// --- Edge cases: zero-size, 0-D, expanded
-// ---------------------------------------------
+// --- Edge cases: zero-size, 0-D, expanded ------------------------------------
 
 TEST(IndexOpsTest, ZeroSizeAndScalarInputs) {
   const Tensor x = arange(0, 12, 1, DType::kFloat32).view({3, 4});
@@ -513,8 +511,7 @@ TEST(IndexOpsTest, DuplicateScatterLastWins) {
   EXPECT_EQ(out.ToVector<float>(), (std::vector<float>{0, 3, 0}));
 }
 
-// --- Thread-count independence and large inputs
-// ---------------------------------------------
+// --- Thread-count independence and large inputs ------------------------------
 
 class ThreadCountTest : public ::testing::Test {
  protected:
@@ -617,8 +614,7 @@ TEST_F(ThreadCountTest, LargeCopiesMatchNaiveLoops) {
   EXPECT_TRUE(std::is_sorted(sorted.begin(), sorted.end()));
 }
 
-// --- Errors
-// ------------------------------------------------------------------------------------
+// --- Errors ------------------------------------------------------------------
 
 TEST(IndexOpsErrorTest, IndexErrorsNameOpValueAndRange) {
   const Tensor x = arange(0, 12, 1, DType::kFloat32).view({3, 4});

@@ -62,8 +62,7 @@ inline void Store(char* p, T v) {
   *reinterpret_cast<T*>(p) = v;
 }
 
-// --- gather / index_select
-// ------------------------------------------------------
+// --- gather / index_select ---------------------------------------------------
 
 template <typename T>
 void GatherKernel(const GatherPlan& p) {
@@ -105,8 +104,7 @@ void GatherKernel(const GatherPlan& p) {
   });
 }
 
-// --- scatter / scatter_add / index_add
-// ----------------------------------------------
+// --- scatter / scatter_add / index_add ---------------------------------------
 
 // Applies `update(dst, src)` for every (position, step along dim) of the
 // run, keeping the steps of one position in order (Note [Deterministic
@@ -216,8 +214,7 @@ void ScatterKernel(const ScatterPlan& p) {
   });
 }
 
-// --- masked_fill / masked_select
-// ------------------------------------------------------
+// --- masked_fill / masked_select ---------------------------------------------
 
 template <typename T>
 void MaskedFillKernel(const ElementwisePlan& plan) {
@@ -283,8 +280,7 @@ void MaskedSelectKernel(const ElementwisePlan& iter, int64_t chunk_size,
   });
 }
 
-// --- one_hot
-// ------------------------------------------------------------------------
+// --- one_hot -----------------------------------------------------------------
 
 void OneHotKernel(const int64_t* in, int64_t n, int64_t num_classes,
                   int64_t* out, int64_t* min_max) {
@@ -309,8 +305,7 @@ void OneHotKernel(const int64_t* in, int64_t n, int64_t num_classes,
   });
 }
 
-// --- cat
-// -------------------------------------------------------------------------------
+// --- cat ---------------------------------------------------------------------
 
 void CatKernel(const CatPlan& p) {
   const int64_t row = p.out_row_bytes;
@@ -338,8 +333,7 @@ void CatKernel(const CatPlan& p) {
   });
 }
 
-// --- row kernels: repeat, tril/triu, flip, pad
-// ----------------------------------------
+// --- row kernels: repeat, tril/triu, flip, pad -------------------------------
 
 // Walks the rows (all dims but the last) of a row plan's output.
 struct RowCursor {
@@ -479,8 +473,7 @@ void PadKernel(const RowCopyPlan& p) {
   });
 }
 
-// --- sort / topk
-// ----------------------------------------------------------------------
+// --- sort / topk -------------------------------------------------------------
 
 template <typename M>
 inline bool IsNan(M v) {
@@ -670,8 +663,7 @@ void TopkKernel(const SortPlan& p) {
       });
 }
 
-// --- registration
-// -----------------------------------------------------------------------
+// --- registration ------------------------------------------------------------
 
 // Registers pick.operator()<T>() (a kernel pointer) for each dtype.
 template <typename Pick>
