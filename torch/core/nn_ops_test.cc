@@ -146,6 +146,12 @@ TEST(Conv2dTest, ForwardAndBackwardMatchPyTorch) {
     Conv2dGrads only_x =
         RunConvBackward(c, G(c.name + ".go"), x, w, {true, false, false});
     EXPECT_CLOSE(only_x.grad_input, G(c.name + ".gx"), dt);
+    if (has_bias) {
+      Conv2dGrads only_b =
+          RunConvBackward(c, G(c.name + ".go"), x, w, {false, false, true});
+      EXPECT_FALSE(only_b.grad_weight.defined());
+      EXPECT_CLOSE(only_b.grad_bias, G(c.name + ".gb"), dt);
+    }
   }
 }
 

@@ -356,23 +356,36 @@ void Conv2dBackward(const Conv2dBackwardPlan& plan) {
   const int64_t w_numel = g.out_channels * k;
   const bool pointwise = IsPointwise(g);
 
-  if (gb != nullptr) BiasGrad(g, gout, gb);
-  if (gin == nullptr && gw == nullptr) return;
-  if (k == 0) return;  // no input channels: grad_input/grad_weight are empty
+  if ((gin == nullptr && gw == nullptr) || k == 0) {
+    // Only the bias gradient (k == 0: no input channels, so grad_input and
+    // grad_weight are empty).
+    if (gb != nullptr) BiasGrad(g, gout, gb);
+    return;
+  }
 
   const int64_t ranges = SampleRanges(g.batch);
   // grad_weight partial sums of ranges 1.. (range 0 writes into gw).
   std::vector<T> partials(gw != nullptr && ranges > 1
                               ? static_cast<size_t>((ranges - 1) * w_numel)
                               : 0);
+  // grad_bias per range, summed while the sample's grad_output is in cache.
+  std::vector<T> bias_partials(
+      gb != nullptr ? static_cast<size_t>(ranges * g.out_channels) : 0);
   ForEachSampleRange(g.batch, ranges, [&](int64_t n0, int64_t n1, int64_t r) {
     T* gw_acc = gw == nullptr ? nullptr
                 : r == 0      ? gw
                               : partials.data() + (r - 1) * w_numel;
     if (gw_acc != nullptr) std::fill(gw_acc, gw_acc + w_numel, T(0));
+    T* gb_acc =
+        gb == nullptr ? nullptr : bias_partials.data() + r * g.out_channels;
     T* col = pointwise ? nullptr : Scratch<T, 0>(k * p);
     for (int64_t n = n0; n < n1; ++n) {
       const T* gout_n = gout + n * g.out_channels * p;
+      if (gb_acc != nullptr) {
+        for (int64_t o = 0; o < g.out_channels; ++o) {
+          gb_acc[o] += BlockSum(gout_n + o * p, p);
+        }
+      }
       for (int64_t grp = 0; grp < g.groups; ++grp) {
         const T* gout_g = gout_n + grp * og * p;
         const T* w_g = w + grp * og * k;
@@ -398,6 +411,15 @@ void Conv2dBackward(const Conv2dBackwardPlan& plan) {
       }
     }
   });
+  if (gb != nullptr) {
+    for (int64_t o = 0; o < g.out_channels; ++o) {
+      T sum = 0;
+      for (int64_t r = 0; r < ranges; ++r) {
+        sum += bias_partials[r * g.out_channels + o];
+      }
+      gb[o] = sum;
+    }
+  }
   if (gw != nullptr) {
     for (int64_t r = 1; r < ranges; ++r) {
       const T* part = partials.data() + (r - 1) * w_numel;
