@@ -60,18 +60,6 @@ def _collect_link_inputs(cc_info):
                 external.append(library.pic_static_library or library.static_library)
     return _dedupe(objects), _dedupe(external), _dedupe(flags)
 
-def _normalize_nvcc(ctx, src, path, build_id):
-    out = ctx.actions.declare_file(path)
-    ctx.actions.run(
-        executable = "/usr/bin/python3",
-        arguments = [ctx.file._normalize.path, src.path, out.path] + (["--build-id"] if build_id else []),
-        inputs = [src, ctx.file._normalize],
-        outputs = [out],
-        mnemonic = "TchNormalizeNvcc",
-        progress_message = "Normalizing nvcc temporary names in %s" % out.short_path,
-    )
-    return out
-
 def _public_headers(cc_info):
     """tch's own headers under torch/, except the kernels' internals."""
     headers = []
@@ -111,10 +99,8 @@ def _tarball_impl(ctx):
     by_path = {f.path: f for f in objects}
     objects = [by_path[p] for p in sorted(by_path.keys())]
 
-    # lib/libtch.a: `ar D` writes zero timestamps, uids and modes. nvcc puts
-    # its process id into local symbol names; CUDA builds normalize it away
-    # (tools/normalize_nvcc.py) so that they are reproducible too.
-    archive = ctx.actions.declare_file(ctx.label.name + ("/raw/libtch.a" if cuda_enabled else "/libtch.a"))
+    # lib/libtch.a: `ar D` writes zero timestamps, uids and modes.
+    archive = ctx.actions.declare_file(ctx.label.name + "/libtch.a")
     ar_args = ctx.actions.args()
     ar_args.add("qcsD")
     ar_args.add(archive)
@@ -129,10 +115,6 @@ def _tarball_impl(ctx):
     )
 
     cli = ctx.executable.cli
-    if cuda_enabled:
-        raw_archive = archive
-        archive = _normalize_nvcc(ctx, raw_archive, ctx.label.name + "/libtch.a", False)
-        cli = _normalize_nvcc(ctx, ctx.executable.cli, ctx.label.name + "/bin/tch", True)
 
     # lib/libtch.so: every object (kernels register themselves at load time).
     shared = ctx.actions.declare_file(ctx.label.name + "/libtch.so")
@@ -253,7 +235,6 @@ _tch_release_tarball = rule(
         "license": attr.label(default = Label("//:LICENSE"), allow_single_file = True),
         "examples": attr.label_list(default = [Label("//packaging/examples")], allow_files = True),
         "keys": attr.label_list(default = [Label("//packaging/keys")], allow_files = True),
-        "_normalize": attr.label(default = Label("//packaging/tools:normalize_nvcc.py"), allow_single_file = True),
         "_tool": attr.label(default = Label("//packaging/tools:make_tarball.py"), allow_single_file = True),
         "_version_file": attr.label(default = Label("//:VERSION"), allow_single_file = True),
         "_epoch_file": attr.label(default = Label("//packaging:SOURCE_DATE_EPOCH"), allow_single_file = True),
