@@ -47,6 +47,7 @@
 // outputs, dropout with p == 0, p == 1 or training == false) reserve nothing.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "torch/core/dtype.h"
@@ -162,6 +163,14 @@ TCH_HOST_DEVICE inline uint64_t BoundedFromUint64(uint64_t w, uint64_t range) {
 // w < p * 2^32 (compared in double: p == 0 never, p == 1 always).
 TCH_HOST_DEVICE constexpr bool BernoulliFromUint32(uint32_t w, double p) {
   return static_cast<double>(w) < p * 4294967296.0;
+}
+
+// The same rule as an integer compare for a fixed p in [0, 1]:
+// BernoulliFromUint32(w, p) == (w < BernoulliThreshold(p)) for every w, since
+// for an integer w, w < t exactly when w < ceil(t).
+TCH_HOST_DEVICE inline uint64_t BernoulliThreshold(double p) {
+  const double t = p * 4294967296.0;
+  return t <= 0.0 ? 0 : static_cast<uint64_t>(std::ceil(t));
 }
 
 // randperm (see its comment below) puts element i in bucket

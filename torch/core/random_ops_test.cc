@@ -142,6 +142,24 @@ TEST_F(RandomOpsTest, KernelsMatchPerElementReference) {
   }
 }
 
+TEST_F(RandomOpsTest, BernoulliThresholdMatchesTheRule) {
+  for (double p : {0.0, 1e-12, 0.25, 0.3, 0.5, 0.7, 1 - 1e-12, 1.0,
+                   std::nextafter(1.0, 0.0), 1.0 / 3}) {
+    SCOPED_TRACE(p);
+    const uint64_t t = BernoulliThreshold(p);
+    EXPECT_LE(t, uint64_t{1} << 32);
+    const double exact = p * 4294967296.0;
+    for (int64_t d = -2; d <= 2; ++d) {
+      const int64_t w64 = static_cast<int64_t>(std::floor(exact)) + d;
+      if (w64 < 0 || w64 > 0xFFFFFFFFll) continue;
+      const uint32_t w = static_cast<uint32_t>(w64);
+      EXPECT_EQ(uint64_t{w} < t, BernoulliFromUint32(w, p)) << w;
+    }
+    EXPECT_EQ(uint64_t{0xFFFFFFFFu} < t, BernoulliFromUint32(0xFFFFFFFFu, p));
+    EXPECT_EQ(uint64_t{0} < t, BernoulliFromUint32(0, p));
+  }
+}
+
 // --- Thread count, chunking and layout invariance
 // ---------------------------------------
 

@@ -325,13 +325,13 @@ void RandintKernel(const RandomPlan& plan) {
 
 template <typename T>
 void BernoulliScalarKernel(const RandomPlan& plan) {
-  const double threshold = plan.a * 4294967296.0;
+  const uint64_t threshold = BernoulliThreshold(plan.a);
   const T one = FromInt64<T>(1), zero = FromInt64<T>(0);
   NullaryRandom<T>(plan.iter, [&](int64_t first, int64_t n, T* out) {
     TileWords words;
     words.Fill(plan.stream, first, n);
     for (int64_t k = 0; k < n; ++k) {
-      out[k] = static_cast<double>(words.w[k]) < threshold ? one : zero;
+      out[k] = uint64_t{words.w[k]} < threshold ? one : zero;
     }
   });
 }
@@ -378,7 +378,7 @@ void BernoulliTensorKernel(const RandomPlan& plan) {
 template <typename T>
 void DropoutKernel(const RandomPlan& plan) {
   using M = OpMath<T>;
-  const double threshold = plan.a * 4294967296.0;
+  const uint64_t threshold = BernoulliThreshold(plan.a);
   // The scale rounded to T first, as PyTorch's `input * mask * scale` does;
   // dropped elements are multiplied by 0, so NaN and Inf give NaN as there.
   const M scale = static_cast<M>(T(static_cast<M>(plan.b)));
@@ -391,7 +391,7 @@ void DropoutKernel(const RandomPlan& plan) {
       bool* mask = reinterpret_cast<bool*>(plan.iter.data[1]) + first;
       const T* in = reinterpret_cast<const T*>(plan.iter.data[2]) + first;
       for (int64_t k = 0; k < n; ++k) {
-        const bool keep = static_cast<double>(words.w[k]) < threshold;
+        const bool keep = uint64_t{words.w[k]} < threshold;
         mask[k] = keep;
         out[k] = T(static_cast<M>(in[k]) * (keep ? scale : M(0)));
       }
@@ -400,7 +400,7 @@ void DropoutKernel(const RandomPlan& plan) {
     ForEachTileElement(
         plan.iter, first, n,
         [&](int64_t k, char* const* ptrs, const int64_t* strides, int64_t j) {
-          const bool keep = static_cast<double>(words.w[k]) < threshold;
+          const bool keep = uint64_t{words.w[k]} < threshold;
           *reinterpret_cast<bool*>(ptrs[1] + j * strides[1]) = keep;
           const M x = static_cast<M>(
               *reinterpret_cast<const T*>(ptrs[2] + j * strides[2]));
