@@ -5,7 +5,7 @@
 //   bazel run //torch/kernels/cpu:linalg_bench --
 //       --benchmark_counters_tabular=true --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true
-// and read the GFLOP/s of the "_max" rows (the best repetition).
+// and read the "_min" rows (see Min below).
 //
 // Arguments of each benchmark: /n/threads (square n x n x n products).
 #include <benchmark/benchmark.h>
@@ -58,7 +58,7 @@ __attribute__((target("avx2,fma"))) float FmaLoop256(int64_t iters) {
   return out[0];
 }
 
-// FP32 FMA peak in GFLOP/s on `threads` threads (best of 100 short
+// FP32 FMA peak in GFLOP/s on `threads` threads (best of 300 short
 // samples, so that load from elsewhere drops out); 0 when the
 // CPU has no FMA.
 double PeakGflops(int threads) {
@@ -67,10 +67,10 @@ double PeakGflops(int threads) {
   const CpuFeatures& cpu = GetCpuFeatures();
   const bool wide = cpu.avx512f;
   if (!wide && !(cpu.avx2 && cpu.fma)) return (*cache)[threads] = 0;
-  const int64_t iters = 1'000'000;
+  const int64_t iters = 500'000;
   const double flops_per_thread = 2.0 * iters * (wide ? 16 * 24 : 8 * 12);
   double best = 0;
-  for (int rep = 0; rep < 100; ++rep) {  // best of many short samples
+  for (int rep = 0; rep < 300; ++rep) {  // best of many short samples
     std::vector<std::thread> pool;
     std::vector<float> sink(threads);
     const auto t0 = std::chrono::steady_clock::now();
@@ -140,10 +140,13 @@ void BM_BmmAttention(benchmark::State& state) {
   ReportFlops(state, 2.0 * 512 * 64 * 64 * 32, threads);
 }
 
-// With --benchmark_repetitions=N the "max" aggregate's GFLOP/s is the best
-// repetition: on a shared machine, the one least disturbed by other work.
-double Max(const std::vector<double>& v) {
-  return v.empty() ? 0.0 : *std::max_element(v.begin(), v.end());
+// With --benchmark_repetitions=N the "min" aggregate's Time and CPU are
+// those of the best repetition: on a shared machine, the one least disturbed
+// by other work. (Google Benchmark aggregates rate counters separately, so
+// on a loaded machine take GFLOP/s from the times: 2 n^3 / time; with one
+// thread the CPU column is the compute time without preemption.)
+double Min(const std::vector<double>& v) {
+  return v.empty() ? 0.0 : *std::min_element(v.begin(), v.end());
 }
 
 void SquareArgs(benchmark::internal::Benchmark* b) {
@@ -162,37 +165,37 @@ BENCHMARK(BM_Gemm<DType::kFloat32>)
     ->Name("BM_Sgemm")
     ->Apply(SquareArgs)
     ->UseRealTime()
-    ->ComputeStatistics("max", Max)
+    ->ComputeStatistics("min", Min)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Gemm<DType::kFloat64>)
     ->Name("BM_Dgemm")
     ->Apply(SmallArgs)
     ->UseRealTime()
-    ->ComputeStatistics("max", Max)
+    ->ComputeStatistics("min", Min)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Gemm<DType::kBFloat16>)
     ->Name("BM_Bf16Gemm")
     ->Apply(SmallArgs)
     ->UseRealTime()
-    ->ComputeStatistics("max", Max)
+    ->ComputeStatistics("min", Min)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Gemm<DType::kInt32>)
     ->Name("BM_Int32Gemm")
     ->Apply(SmallArgs)
     ->UseRealTime()
-    ->ComputeStatistics("max", Max)
+    ->ComputeStatistics("min", Min)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Gemm<DType::kInt64>)
     ->Name("BM_Int64Gemm")
     ->Apply(SmallArgs)
     ->UseRealTime()
-    ->ComputeStatistics("max", Max)
+    ->ComputeStatistics("min", Min)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BmmAttention)
     ->Arg(1)
     ->Arg(2)
     ->UseRealTime()
-    ->ComputeStatistics("max", Max)
+    ->ComputeStatistics("min", Min)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -139,12 +139,13 @@ void ScaleC(T* c, int64_t ldc, int64_t m, int64_t n, S beta) {
 // OpenBLAS picks its kernels at load time from the CPU model (DYNAMIC_ARCH).
 // Debian's 0.3.21 does not know CPUs newer than it (this project's machines,
 // Intel family 6 model 207, among them) and falls back to its "Prescott"
-// (SSE3) kernels: about 30 GFLOP/s of sgemm where the SkylakeX kernels reach
-// about 170 per core. The choice is made before any of tch's code runs and
-// cannot be changed afterwards, only by the environment variable
-// OPENBLAS_CORETYPE (SkylakeX for AVX-512, Haswell for AVX2) read at load
-// time. So tch says so, once, on standard error at the first BLAS call; the
-// same applies to libtorch and numpy, which load the same OpenBLAS.
+// (SSE3) kernels: 37 GFLOP/s of sgemm on one core, where its SkylakeX
+// kernels reach 175 and the FMA peak is about 200 (benchmarks/README.md).
+// The choice is made before any of tch's code runs and cannot be changed
+// afterwards, only by the environment variable OPENBLAS_CORETYPE (SkylakeX
+// for AVX-512, Haswell for AVX2) read at load time. So tch says so, once, on
+// standard error at the first BLAS call; the same applies to libtorch and
+// numpy, which load the same OpenBLAS.
 void WarnIfBlasCoreIsGeneric() {
   static const bool warned = [] {
     const std::string core = openblas_get_corename();
