@@ -291,7 +291,7 @@ DropoutResult dropout(const Tensor& input, double p, bool training,
     return {input, ones(input.sizes(), DType::kBool, input.device())};
   }
   if (p == 1.0) {
-    return {zeros(input.sizes(), input.dtype(), input.device()),
+    return {mul(input, 0.0),
             zeros(input.sizes(), DType::kBool, input.device())};
   }
   Tensor output = empty(input.sizes(), input.dtype(), input.device());

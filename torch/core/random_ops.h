@@ -58,7 +58,7 @@
 
 namespace tch {
 
-// ---- Stream layout (host and device) ----------------------------------------
+// ---- Stream layout (host and device) -------------------------------------
 // Reference definitions of Note [Random streams]. Kernels compute whole blocks
 // at once but must produce exactly these values.
 
@@ -211,8 +211,7 @@ TCH_HOST_DEVICE inline void RandpermShuffleRange(T* perm, int64_t begin,
   }
 }
 
-// ---- Kernel interface
-// ----------------------------------------------------------
+// ---- Kernel interface -------------------------------------------------
 
 // What a random kernel gets: an elementwise plan (operand 0 is the output,
 // written in the plan's row-major order, which is the element index of Note
@@ -249,8 +248,7 @@ struct RandpermPlan {
 };
 using RandpermKernel = void(const RandpermPlan& plan);
 
-// ---- Ops
-// ----------------------------------------------------------------------
+// ---- Ops ----------------------------------------------------------------
 // `generator` may be null: the op then uses DefaultCpuGenerator(). All ops
 // return new contiguous tensors on the CPU unless stated otherwise. Errors are
 // tch::ValueError unless stated otherwise.
@@ -324,10 +322,10 @@ Tensor& normal_(Tensor& self, double mean = 0.0, double std = 1.0,
 // even where dropped, as in PyTorch), with mask (bool, input's shape)
 // true with probability 1 - p per element (the bernoulli rule on the element's
 // 32-bit draw). When !training or p == 0, output is `input` itself (same
-// tensor, no copy) and mask is all true; when p == 1, output is zeros and
-// mask all false. Neither case draws from the generator. `input` must be
-// floating. Errors: p outside [0, 1] ("dropout probability has to be between
-// 0 and 1, but got 1.5").
+// tensor, no copy) and mask is all true; when p == 1, output is input * 0
+// (zeros, NaN where input is NaN or Inf) and mask all false. Neither case draws
+// from the generator. `input` must be floating. Errors: p outside [0, 1]
+// ("dropout probability has to be between 0 and 1, but got 1.5").
 struct DropoutResult {
   Tensor output;
   Tensor mask;
@@ -335,7 +333,7 @@ struct DropoutResult {
 DropoutResult dropout(const Tensor& input, double p, bool training,
                       Generator* generator = nullptr);
 
-// The gradient of dropout: grad * mask / (1 - p) (zeros when p == 1), with
+// The gradient of dropout: grad * mask / (1 - p) (grad * 0 when p == 1), with
 // grad's dtype and the broadcast shape of grad and mask (mask must be bool).
 Tensor dropout_backward(const Tensor& grad, const Tensor& mask, double p);
 

@@ -699,7 +699,10 @@ TEST_F(RandomOpsTest, DropoutScalesKeptElements) {
   EXPECT_TRUE(TensorsEqual(dropout(x, 0.0, true, &gen).mask,
                            ones({3, 4}, DType::kBool)));
   const DropoutResult all = dropout(x, 1.0, true, &gen);
-  EXPECT_TRUE(TensorsEqual(all.output, zeros({3, 4})));
+  EXPECT_TRUE(TensorsClose(all.output, zeros({3, 4}), 0, 0));
+  const Tensor special = from_vector<float>({NAN, INFINITY, 1.0f});
+  EXPECT_TRUE(TensorsClose(dropout(special, 1.0, true, &gen).output,
+                           from_vector<float>({NAN, NAN, 0.0f}), 0, 0));
   EXPECT_TRUE(TensorsEqual(all.mask, zeros({3, 4}, DType::kBool)));
   EXPECT_TRUE(TensorsEqual(dropout_backward(x, all.mask, 1.0), zeros({3, 4})));
   // Empty and 0-d inputs.
