@@ -268,6 +268,28 @@ TEST(LinalgTest, ThreadCountsAgree) {
   SetNumThreads(saved);
 }
 
+TEST(LinalgTest, IntegerTilesMatchInt64) {
+  // Wide enough for the full column tiles of every integer type (128 bytes:
+  // 32 int32, 128 uint8) plus a partial one, and a contraction over 256.
+  std::vector<int64_t> va(37 * 300), vb(300 * 290);
+  uint32_t state = 7;
+  for (int64_t& v : va) v = (state = state * 1664525u + 1013904223u) >> 29;
+  for (int64_t& v : vb) v = (state = state * 1664525u + 1013904223u) >> 29;
+  const Tensor a = from_vector(va, {37, 300}), b = from_vector(vb, {300, 290});
+  const Tensor ref = mm(a, b);  // int64, exact (values < 8)
+  EXPECT_TRUE(TensorsClose(
+      ref, mm(a.to(DType::kFloat64), b.to(DType::kFloat64)), 0, 0));
+  for (DType dtype : {DType::kInt32, DType::kUInt8}) {
+    SCOPED_TRACE(DTypeName(dtype));
+    // uint8 wraps mod 256, as the int64 -> uint8 conversion does.
+    EXPECT_TRUE(
+        testing::TensorsEqual(mm(a.to(dtype), b.to(dtype)), ref.to(dtype)));
+    EXPECT_TRUE(testing::TensorsEqual(
+        addmm(ones({290}, dtype), a.to(dtype), b.to(dtype), 2, 3),
+        add(full({37, 290}, 2, dtype), ref.to(dtype), 3)));
+  }
+}
+
 TEST(LinalgTest, BatchedMatchesPerMatrixProducts) {
   // matmul's batched path against mm of each slice, with broadcast batch
   // dims and a transposed (non-contiguous) operand.
