@@ -11,33 +11,34 @@
 namespace tch {
 namespace {
 
-// --- Registry handles (one per kernel name) ------------------------------------
+// --- Registry handles (one per kernel name)
+// ------------------------------------
 
-const Op kNeg("neg"), kAbs("abs"), kSign("sign"), kExp("exp"),
-    kExpm1("expm1"), kLog("log"), kLog1p("log1p"), kLog2("log2"),
-    kSqrt("sqrt"), kRsqrt("rsqrt"), kSquare("square"),
-    kReciprocal("reciprocal"), kSin("sin"), kCos("cos"), kTanh("tanh"),
-    kSigmoid("sigmoid"), kErf("erf"), kRelu("relu"), kGelu("gelu"),
-    kSilu("silu"), kSoftplus("softplus"), kFloor("floor"), kCeil("ceil"),
-    kRound("round"), kTrunc("trunc"), kIsnan("isnan"), kIsinf("isinf"),
-    kIsfinite("isfinite"), kNanToNum("nan_to_num");
+const Op kNeg("neg"), kAbs("abs"), kSign("sign"), kExp("exp"), kExpm1("expm1"),
+    kLog("log"), kLog1p("log1p"), kLog2("log2"), kSqrt("sqrt"), kRsqrt("rsqrt"),
+    kSquare("square"), kReciprocal("reciprocal"), kSin("sin"), kCos("cos"),
+    kTanh("tanh"), kSigmoid("sigmoid"), kErf("erf"), kRelu("relu"),
+    kGelu("gelu"), kSilu("silu"), kSoftplus("softplus"), kFloor("floor"),
+    kCeil("ceil"), kRound("round"), kTrunc("trunc"), kIsnan("isnan"),
+    kIsinf("isinf"), kIsfinite("isfinite"), kNanToNum("nan_to_num");
 const Op kRemainder("remainder"), kPow("pow"), kPowScalar("pow_scalar"),
     kMaximum("maximum"), kMinimum("minimum"), kDivTrunc("div_trunc"),
     kDivFloor("div_floor"), kEq("eq"), kNe("ne"), kLt("lt"), kLe("le"),
-    kGt("gt"), kGe("ge"), kLogicalAnd("logical_and"),
-    kLogicalOr("logical_or"), kLogicalXor("logical_xor"),
-    kLogicalNot("logical_not");
+    kGt("gt"), kGe("ge"), kLogicalAnd("logical_and"), kLogicalOr("logical_or"),
+    kLogicalXor("logical_xor"), kLogicalNot("logical_not");
 const Op kWhere("where"), kClamp("clamp"), kClampMin("clamp_min"),
     kClampMax("clamp_max"), kClampTensor("clamp_tensor"),
-    kLerpScalar("lerp_scalar"), kLerpTensor("lerp_tensor"),
-    kAddcmul("addcmul"), kAddcdiv("addcdiv");
+    kLerpScalar("lerp_scalar"), kLerpTensor("lerp_tensor"), kAddcmul("addcmul"),
+    kAddcdiv("addcdiv");
 
-// --- Argument checks and dtype rules -------------------------------------------
+// --- Argument checks and dtype rules
+// -------------------------------------------
 
 void CheckSameDevice(const char* op, const Tensor& a, const Tensor& b) {
   TCH_CHECK(a.device() == b.device() || a.dim() == 0 || b.dim() == 0, op,
             ": expected all tensors to be on the same device, but found at "
-            "least two devices, ", a.device(), " and ", b.device());
+            "least two devices, ",
+            a.device(), " and ", b.device());
 }
 
 void CheckNotBool(const char* op, DType dtype) {
@@ -47,7 +48,8 @@ void CheckNotBool(const char* op, DType dtype) {
 void CheckFloating(const char* op, DType dtype) {
   TCH_CHECK(IsFloatingPoint(dtype), op,
             ": expected a floating-point tensor (float32, float64, float16 or "
-            "bfloat16), got ", dtype);
+            "bfloat16), got ",
+            dtype);
 }
 
 // Floating dtypes stay; integral and bool inputs compute as float32.
@@ -57,8 +59,8 @@ DType FloatResult(DType dtype) {
 
 // PyTorch's canCast for in-place results: never to a lower category.
 void CheckCastable(const char* op, DType result, DType out) {
-  TCH_CHECK(CategoryOf(result) <= CategoryOf(out), op, ": result type ",
-            result, " can't be cast to the desired output type ", out);
+  TCH_CHECK(CategoryOf(result) <= CategoryOf(out), op, ": result type ", result,
+            " can't be cast to the desired output type ", out);
 }
 
 // Promotion over several tensors: tensors with dims decide unless the 0-D
@@ -88,7 +90,7 @@ std::optional<Scalar> HighestScalar(const std::optional<Scalar>& a,
   if (!a) return b;
   if (!b) return a;
   return CategoryOf(b->wrapped_dtype()) > CategoryOf(a->wrapped_dtype()) ? b
-                                                                          : a;
+                                                                         : a;
 }
 
 // The dtype two wrapped scalars promote to (float32 for floating ones).
@@ -100,7 +102,8 @@ Tensor Wrap(const Scalar& s, DType dtype, const Device& device) {
   return scalar_tensor(s, dtype, device);
 }
 
-// --- Plan runners ---------------------------------------------------------------
+// --- Plan runners
+// ---------------------------------------------------------------
 
 // Runs `op`'s kernel for `compute` over out = f(inputs...). Inputs must
 // already have the dtype the kernel expects.
@@ -152,12 +155,12 @@ Tensor Nary(const Op& op, const char* name,
   Shape shape;
   std::vector<Tensor> converted;
   if (inputs.size() == 2) {
-    shape = BroadcastShapes(name, {inputs.begin()[0]->sizes(),
-                                   inputs.begin()[1]->sizes()});
+    shape = BroadcastShapes(
+        name, {inputs.begin()[0]->sizes(), inputs.begin()[1]->sizes()});
   } else {
-    shape = BroadcastShapes(name, {inputs.begin()[0]->sizes(),
-                                   inputs.begin()[1]->sizes(),
-                                   inputs.begin()[2]->sizes()});
+    shape = BroadcastShapes(
+        name, {inputs.begin()[0]->sizes(), inputs.begin()[1]->sizes(),
+               inputs.begin()[2]->sizes()});
   }
   Tensor out = empty(shape, out_dtype, device);
   for (const Tensor* t : inputs) converted.push_back(t->to(device, compute));
@@ -204,7 +207,8 @@ std::optional<std::string_view> CheckRoundingMode(
     std::optional<std::string_view> mode) {
   TCH_CHECK(!mode || *mode == "trunc" || *mode == "floor",
             "div expected rounding_mode to be one of None, 'trunc', or "
-            "'floor' but found '", mode ? *mode : "", "'");
+            "'floor' but found '",
+            mode ? *mode : "", "'");
   return mode;
 }
 
@@ -284,7 +288,8 @@ DType AddcType(const char* op, const Tensor& self, const Tensor& t1,
   if (is_div) {
     TCH_CHECK(IsFloatingPoint(t), op,
               ": integer division with addcdiv is not supported (result "
-              "dtype ", t, "); use a floating-point tensor");
+              "dtype ",
+              t, "); use a floating-point tensor");
   } else {
     CheckNotBool(op, t);
   }
@@ -394,12 +399,13 @@ Tensor nan_to_num(const Tensor& x, std::optional<double> nan,
   ResolveNanToNum(x.dtype(), nan, posinf, neginf);
   Tensor out = empty_like(x);
   const ElementwisePlan plan = MakeElementwisePlan(out, {x});
-  kNanToNum.Get<NanToNumKernel>(x.device().type, x.dtype())(plan, *nan,
-                                                             *posinf, *neginf);
+  kNanToNum.Get<NanToNumKernel>(x.device().type, x.dtype())(plan, *nan, *posinf,
+                                                            *neginf);
   return out;
 }
 
-// --- Binary --------------------------------------------------------------------
+// --- Binary
+// --------------------------------------------------------------------
 
 Tensor remainder(const Tensor& a, const Tensor& b) {
   const DType t = ResultType(a, b);
@@ -448,8 +454,7 @@ Tensor div(const Tensor& a, const Tensor& b,
 Tensor div(const Tensor& a, const Scalar& b,
            std::optional<std::string_view> rounding_mode) {
   if (!CheckRoundingMode(rounding_mode)) return div(a, b);
-  return DivRounding(a, Wrap(b, ResultType(a, b), a.device()),
-                     *rounding_mode);
+  return DivRounding(a, Wrap(b, ResultType(a, b), a.device()), *rounding_mode);
 }
 Tensor floor_divide(const Tensor& a, const Tensor& b) {
   return DivRounding(a, b, "floor");
@@ -486,12 +491,14 @@ Tensor logical_not(const Tensor& x) {
   return out;
 }
 
-// --- Ternary -------------------------------------------------------------------
+// --- Ternary
+// -------------------------------------------------------------------
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   TCH_CHECK(cond.dtype() == DType::kBool || cond.dtype() == DType::kUInt8,
             "where: expected condition to be a boolean tensor, but got a "
-            "tensor with dtype ", cond.dtype());
+            "tensor with dtype ",
+            cond.dtype());
   CheckSameDevice("where", cond, a);
   CheckSameDevice("where", a, b);
   const DType t = ResultType(a, b);
@@ -556,7 +563,8 @@ Tensor addcdiv(const Tensor& self, const Tensor& t1, const Tensor& t2,
   return Nary(kAddcdiv, "addcdiv", {&self, &t1, &t2}, t, t, value);
 }
 
-// --- In place --------------------------------------------------------------------
+// --- In place
+// --------------------------------------------------------------------
 
 Tensor& neg_(Tensor& x) {
   TCH_CHECK(x.dtype() != DType::kBool,
@@ -567,8 +575,12 @@ Tensor& abs_(Tensor& x) {
   CheckNotBool("abs_", x.dtype());
   return UnaryInPlace(kAbs, x, x.dtype());
 }
-Tensor& exp_(Tensor& x) { return UnaryInPlace(kExp, x, FloatResult(x.dtype())); }
-Tensor& log_(Tensor& x) { return UnaryInPlace(kLog, x, FloatResult(x.dtype())); }
+Tensor& exp_(Tensor& x) {
+  return UnaryInPlace(kExp, x, FloatResult(x.dtype()));
+}
+Tensor& log_(Tensor& x) {
+  return UnaryInPlace(kLog, x, FloatResult(x.dtype()));
+}
 Tensor& sqrt_(Tensor& x) {
   return UnaryInPlace(kSqrt, x, FloatResult(x.dtype()));
 }
@@ -604,8 +616,8 @@ Tensor& nan_to_num_(Tensor& x, std::optional<double> nan,
   if (IsFloatingPoint(x.dtype())) {
     ResolveNanToNum(x.dtype(), nan, posinf, neginf);
     const ElementwisePlan plan = MakeElementwisePlan(x, {x});
-    kNanToNum.Get<NanToNumKernel>(x.device().type, x.dtype())(
-        plan, *nan, *posinf, *neginf);
+    kNanToNum.Get<NanToNumKernel>(x.device().type, x.dtype())(plan, *nan,
+                                                              *posinf, *neginf);
   }
   x.storage().BumpVersion();
   return x;
@@ -625,10 +637,12 @@ Tensor& clamp_(Tensor& x, const std::optional<Tensor>& min,
   TCH_CHECK(min || max,
             "clamp_: at least one of 'min' or 'max' must not be None");
   CheckNotBool("clamp_", x.dtype());
-  if (!max) return NaryInPlace(kMaximum, "clamp_", x, {&*min},
-                               ResultTypeOf({&x, &*min}));
-  if (!min) return NaryInPlace(kMinimum, "clamp_", x, {&*max},
-                               ResultTypeOf({&x, &*max}));
+  if (!max)
+    return NaryInPlace(kMaximum, "clamp_", x, {&*min},
+                       ResultTypeOf({&x, &*min}));
+  if (!min)
+    return NaryInPlace(kMinimum, "clamp_", x, {&*max},
+                       ResultTypeOf({&x, &*max}));
   return NaryInPlace(kClampTensor, "clamp_", x, {&*min, &*max},
                      ResultTypeOf({&x, &*min, &*max}));
 }

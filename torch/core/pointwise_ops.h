@@ -82,7 +82,8 @@ Tensor relu(const Tensor& x);        // same; not bool; relu(NaN) = NaN
 // GELU: x * Phi(x). "none" uses erf, "tanh" the tanh approximation.
 // Floating dtypes only. Throws ValueError for another approximate string.
 enum class GeluApproximate { kNone, kTanh };
-Tensor gelu(const Tensor& x, GeluApproximate approximate = GeluApproximate::kNone);
+Tensor gelu(const Tensor& x,
+            GeluApproximate approximate = GeluApproximate::kNone);
 Tensor gelu(const Tensor& x, std::string_view approximate);
 
 Tensor silu(const Tensor& x);  // x * sigmoid(x); floating dtypes only
@@ -159,7 +160,8 @@ Tensor logical_or(const Tensor& a, const Tensor& b);
 Tensor logical_xor(const Tensor& a, const Tensor& b);
 Tensor logical_not(const Tensor& x);
 
-// --- Ternary -------------------------------------------------------------------
+// --- Ternary
+// -------------------------------------------------------------------
 
 // a where cond else b, broadcasting all three. cond must be bool or uint8
 // (PyTorch's deprecated form; ValueError otherwise); the result dtype is the

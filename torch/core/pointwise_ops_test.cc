@@ -119,10 +119,13 @@ const std::map<std::string, UnaryFn>& UnaryOps() {
 
 const std::map<std::string, BinaryFn>& BinaryOps() {
   static const auto* ops = new std::map<std::string, BinaryFn>{
-      {"remainder", [](const Tensor& a, const Tensor& b) { return remainder(a, b); }},
+      {"remainder",
+       [](const Tensor& a, const Tensor& b) { return remainder(a, b); }},
       {"pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); }},
-      {"maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); }},
-      {"minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); }},
+      {"maximum",
+       [](const Tensor& a, const Tensor& b) { return maximum(a, b); }},
+      {"minimum",
+       [](const Tensor& a, const Tensor& b) { return minimum(a, b); }},
       {"div_trunc",
        [](const Tensor& a, const Tensor& b) { return div(a, b, "trunc"); }},
       {"div_floor",
@@ -153,7 +156,8 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// --- Table-driven: every op x dtype case in the golden file ----------------------
+// --- Table-driven: every op x dtype case in the golden file
+// ----------------------
 
 TEST(PointwiseGoldenTest, UnaryEveryOpAndDType) {
   std::set<std::string> seen;
@@ -191,8 +195,8 @@ TEST(PointwiseGoldenTest, BinaryEveryOpAndDTypeWithBroadcasting) {
 
 TEST(PointwiseGoldenTest, WideRangeAccuracy) {
   const std::map<std::string, UnaryFn>& ops = UnaryOps();
-  for (const std::string op : {"exp", "log", "tanh", "sigmoid", "silu", "gelu",
-                               "gelu_tanh", "relu"}) {
+  for (const std::string op :
+       {"exp", "log", "tanh", "sigmoid", "silu", "gelu", "gelu_tanh", "relu"}) {
     for (const std::string dtype : {"float32", "float64"}) {
       const std::string prefix = "wide." + op + "." + dtype;
       EXPECT_TRUE(Matches(ops.at(op)(G(prefix + ".x")), G(prefix + ".out")))
@@ -204,12 +208,15 @@ TEST(PointwiseGoldenTest, WideRangeAccuracy) {
 // 102400 float32 elements from a misaligned offset: SIMD bodies, tails and
 // several ParallelFor chunks.
 TEST(PointwiseGoldenTest, LargeTiledInputs) {
-  for (const std::string op : {"exp", "gelu", "gelu_tanh", "sigmoid", "silu",
-                               "tanh", "log", "relu"}) {
+  for (const std::string op :
+       {"exp", "gelu", "gelu_tanh", "sigmoid", "silu", "tanh", "log", "relu"}) {
     const std::string prefix = "wide." + op + ".float32";
     auto tile = [](const Tensor& t) {
-      return t.unsqueeze(0).expand({401, 256}).contiguous().flatten().slice(
-          0, 3, 401 * 256 - 2);
+      return t.unsqueeze(0)
+          .expand({401, 256})
+          .contiguous()
+          .flatten()
+          .slice(0, 3, 401 * 256 - 2);
     };
     const Tensor x = tile(G(prefix + ".x"));
     ASSERT_TRUE(x.is_contiguous());
@@ -218,7 +225,8 @@ TEST(PointwiseGoldenTest, LargeTiledInputs) {
   }
 }
 
-// --- Scalar overloads ------------------------------------------------------------------
+// --- Scalar overloads
+// ------------------------------------------------------------------
 
 TEST(PointwiseScalarTest, RemainderPowDivCompare) {
   const Tensor& xf = G("scalar.xf");
@@ -227,10 +235,10 @@ TEST(PointwiseScalarTest, RemainderPowDivCompare) {
   EXPECT_TRUE(Matches(remainder(xf, -2.5), G("scalar.remainder_f_m2_5")));
   EXPECT_TRUE(Matches(remainder(xi, -4), G("scalar.remainder_i_m4")));
   EXPECT_TRUE(Matches(remainder(xi, 1.5), G("scalar.remainder_i_1_5")));
-  EXPECT_TRUE(Matches(remainder(7, xi.slice(0, 7, 16)),
-                      G("scalar.remainder_7_ipos")));
-  EXPECT_TRUE(Matches(remainder(7, xi.slice(0, 0, 6)),
-                      G("scalar.remainder_7_ineg")));
+  EXPECT_TRUE(
+      Matches(remainder(7, xi.slice(0, 7, 16)), G("scalar.remainder_7_ipos")));
+  EXPECT_TRUE(
+      Matches(remainder(7, xi.slice(0, 0, 6)), G("scalar.remainder_7_ineg")));
   EXPECT_TRUE(Matches(pow(xf, 2), G("scalar.pow_f_2")));
   EXPECT_TRUE(Matches(pow(xf, 0.5), G("scalar.pow_f_0_5")));
   EXPECT_TRUE(Matches(pow(xf, -1), G("scalar.pow_f_m1")));
@@ -260,7 +268,8 @@ TEST(PointwiseScalarTest, RemainderPowDivCompare) {
   EXPECT_TRUE(Matches(div(xi, 4, std::nullopt), div(xi, 4)));
 }
 
-// --- Ternary ---------------------------------------------------------------------------
+// --- Ternary
+// ---------------------------------------------------------------------------
 
 TEST(PointwiseTernaryTest, Where) {
   const Tensor& cond = G("where.cond");
@@ -293,10 +302,10 @@ TEST(PointwiseTernaryTest, ClampScalarBoundsEveryDType) {
     EXPECT_TRUE(Matches(clamp_max(x, 2), G(p + ".max"))) << p;
     EXPECT_TRUE(Matches(clamp(x, 3, -2), G(p + ".inverted"))) << p;
   }
-  EXPECT_TRUE(Matches(clamp(G("clamp.float16.x"), -2, 3),
-                      G("clamp.float16.both")));
-  EXPECT_TRUE(Matches(clamp(G("scalar.xi"), 0.5, 2.5),
-                      G("clamp.int_float.out")));
+  EXPECT_TRUE(
+      Matches(clamp(G("clamp.float16.x"), -2, 3), G("clamp.float16.both")));
+  EXPECT_TRUE(
+      Matches(clamp(G("scalar.xi"), 0.5, 2.5), G("clamp.int_float.out")));
   EXPECT_TRUE(Matches(clamp(G("clamp.bool.x"), 0, 1), G("clamp.bool.out")));
 }
 
@@ -304,16 +313,17 @@ TEST(PointwiseTernaryTest, ClampTensorBounds) {
   const Tensor& x = G("clamp_tensor.x");
   const Tensor& lo = G("clamp_tensor.min");
   const Tensor& hi = G("clamp_tensor.max");
-  EXPECT_TRUE(Matches(clamp(x, std::optional<Tensor>(lo), hi),
-                      G("clamp_tensor.both")));
-  EXPECT_TRUE(Matches(clamp(x, std::optional<Tensor>(lo)),
-                      G("clamp_tensor.min_only")));
+  EXPECT_TRUE(
+      Matches(clamp(x, std::optional<Tensor>(lo), hi), G("clamp_tensor.both")));
+  EXPECT_TRUE(
+      Matches(clamp(x, std::optional<Tensor>(lo)), G("clamp_tensor.min_only")));
   EXPECT_TRUE(Matches(clamp(x, std::nullopt, std::optional<Tensor>(hi)),
                       G("clamp_tensor.max_only")));
 }
 
 TEST(PointwiseTernaryTest, LerpEveryFloatDType) {
-  for (const std::string dtype : {"float32", "float64", "bfloat16", "float16"}) {
+  for (const std::string dtype :
+       {"float32", "float64", "bfloat16", "float16"}) {
     const std::string p = "lerp." + dtype;
     const Tensor& s = G(p + ".start");
     const Tensor& e = G(p + ".end");
@@ -335,9 +345,9 @@ TEST(PointwiseTernaryTest, AddcmulAddcdiv) {
       EXPECT_TRUE(Matches(addcdiv(s, t1, t2, -0.5), G(p + ".addcdiv"))) << p;
     }
   }
-  EXPECT_TRUE(Matches(addcmul(ones({2, 3}), arange(3),
-                              from_vector<int64_t>({2, 3}, {2, 1})),
-                      G("addc.mixed.addcmul")));
+  EXPECT_TRUE(Matches(
+      addcmul(ones({2, 3}), arange(3), from_vector<int64_t>({2, 3}, {2, 1})),
+      G("addc.mixed.addcmul")));
   EXPECT_TRUE(Matches(addcmul(arange(4), arange(4), arange(4), 0.5),
                       G("addc.int_value.addcmul")));
 }
@@ -369,7 +379,8 @@ TEST(PointwiseLayoutTest, Float32ArithmeticSimdRuns) {
   EXPECT_TRUE(Matches(xt, G("arith.mul_t")));
 }
 
-// --- Layouts -----------------------------------------------------------------------------
+// --- Layouts
+// -----------------------------------------------------------------------------
 
 TEST(PointwiseLayoutTest, NonContiguousAndExpandedInputs) {
   const Tensor& base = G("views.base");
@@ -386,16 +397,18 @@ TEST(PointwiseLayoutTest, NonContiguousAndExpandedInputs) {
   ASSERT_EQ(expanded.stride(1), 0);
   EXPECT_TRUE(Matches(sigmoid(expanded), G("views.sigmoid_expand")));
   EXPECT_TRUE(Matches(remainder(base, expanded), G("views.remainder_expand")));
-  EXPECT_TRUE(Matches(where(gt(base.t(), 0), base.t(), col.t()),
-                      G("views.where_t")));
+  EXPECT_TRUE(
+      Matches(where(gt(base.t(), 0), base.t(), col.t()), G("views.where_t")));
 }
 
 TEST(PointwiseLayoutTest, ZeroDimAndEmpty) {
   const Tensor& s = G("zero_d.x");
   EXPECT_TRUE(Matches(exp(s), G("zero_d.exp")));
   EXPECT_EQ(exp(s).dim(), 0);
-  EXPECT_TRUE(Matches(pow(s, from_vector<float>({1, 2, 3})), G("zero_d.pow_t")));
-  EXPECT_TRUE(Matches(maximum(from_vector<int64_t>({1, 5}), scalar_tensor(2.5, DType::kFloat32)),
+  EXPECT_TRUE(
+      Matches(pow(s, from_vector<float>({1, 2, 3})), G("zero_d.pow_t")));
+  EXPECT_TRUE(Matches(maximum(from_vector<int64_t>({1, 5}),
+                              scalar_tensor(2.5, DType::kFloat32)),
                       G("zero_d.int_plus_float0d")));
 
   const Tensor e = zeros({0, 3});
@@ -409,7 +422,8 @@ TEST(PointwiseLayoutTest, ZeroDimAndEmpty) {
   EXPECT_EQ(relu_(e2).numel(), 0);
 }
 
-// --- In place ------------------------------------------------------------------------------
+// --- In place
+// ------------------------------------------------------------------------------
 
 TEST(PointwiseInPlaceTest, MatchOutOfPlaceAndBumpVersion) {
   const std::map<std::string, std::function<Tensor&(Tensor&)>> ops = {
@@ -453,10 +467,10 @@ TEST(PointwiseInPlaceTest, WritesThroughViews) {
 
   Tensor stepped = base.slice(1, 0, 8, 2);
   clamp_(stepped, 0.1, 0.5);
-  EXPECT_TRUE(Matches(stepped, clamp(relu(G("views.base")).slice(1, 0, 8, 2),
-                                     0.1, 0.5)));
-  EXPECT_TRUE(Matches(base.slice(1, 1, 8, 2),
-                      relu(G("views.base")).slice(1, 1, 8, 2)));
+  EXPECT_TRUE(Matches(
+      stepped, clamp(relu(G("views.base")).slice(1, 0, 8, 2), 0.1, 0.5)));
+  EXPECT_TRUE(
+      Matches(base.slice(1, 1, 8, 2), relu(G("views.base")).slice(1, 1, 8, 2)));
 }
 
 TEST(PointwiseInPlaceTest, BinaryAndTernary) {
@@ -495,12 +509,14 @@ TEST(PointwiseInPlaceTest, BinaryAndTernary) {
   EXPECT_TRUE(Matches(r, G("views.remainder_expand")));
 }
 
-// --- Errors ---------------------------------------------------------------------------------
+// --- Errors
+// ---------------------------------------------------------------------------------
 
 // Expects f() to throw E with `substring` in its message; failures name the
 // caller's line (__builtin_LINE: std::source_location needs clang 15).
 template <typename E, typename F>
-void ExpectError(F f, const std::string& substring, int line = __builtin_LINE()) {
+void ExpectError(F f, const std::string& substring,
+                 int line = __builtin_LINE()) {
   try {
     f();
     ADD_FAILURE() << "line " << line << ": expected an error containing '"
@@ -525,8 +541,9 @@ TEST(PointwiseErrorTest, DTypeErrors) {
   EXPECT_EQ(pow(b, 2).dtype(), DType::kInt64);
   ExpectError<ValueError>([&] { remainder(b, b); }, "bool");
   ExpectError<ValueError>([&] { where(i, f, f); }, "boolean tensor");
-  ExpectError<ValueError>([&] { lerp(f, i.to(DType::kFloat32).to(DType::kFloat64), 0.5); },
-                          "expected dtype float32 for `end`");
+  ExpectError<ValueError>(
+      [&] { lerp(f, i.to(DType::kFloat32).to(DType::kFloat64), 0.5); },
+      "expected dtype float32 for `end`");
   ExpectError<ValueError>([&] { lerp(i, i, 0.5); }, "floating-point");
   ExpectError<ValueError>([&] { addcdiv(i, i, i); }, "integer division");
 }
@@ -536,29 +553,40 @@ TEST(PointwiseErrorTest, ValueErrors) {
   const Tensor f = from_vector<float>({1, 2, 3});
   ExpectError<ValueError>([&] { remainder(i, 0); }, "ZeroDivisionError");
   ExpectError<ValueError>([&] { div(i, 0, "floor"); }, "ZeroDivisionError");
-  ExpectError<ValueError>([&] { div(i, from_vector<int64_t>({1, 0, 1}), "trunc"); },
-                          "ZeroDivisionError");
+  ExpectError<ValueError>(
+      [&] {
+        div(i, from_vector<int64_t>({1, 0, 1}), "trunc");
+      },
+      "ZeroDivisionError");
   ExpectError<ValueError>([&] { floor_divide(i, 0); }, "ZeroDivisionError");
   ExpectError<ValueError>([&] { pow(i, -1); }, "negative integer powers");
   ExpectError<ValueError>([&] { div(f, 2, "round"); }, "rounding_mode");
   ExpectError<ValueError>([&] { gelu(f, "exact"); }, "approximate");
-  ExpectError<ValueError>([&] { clamp(f, std::optional<Scalar>(), std::nullopt); },
-                          "at least one of 'min' or 'max'");
+  ExpectError<ValueError>(
+      [&] { clamp(f, std::optional<Scalar>(), std::nullopt); },
+      "at least one of 'min' or 'max'");
   ExpectError<ValueError>([&] { maximum(f, zeros({4})); }, "not broadcastable");
   ExpectError<ValueError>([&] { where(zeros({2}, DType::kBool), f, f); },
                           "not broadcastable");
-  ExpectError<ValueError>([&] { addcmul(f, f, zeros({2, 2})); },
-                          "not broadcastable");
+  ExpectError<ValueError>(
+      [&] {
+        addcmul(f, f, zeros({2, 2}));
+      },
+      "not broadcastable");
 }
 
 TEST(PointwiseErrorTest, InPlaceErrors) {
   Tensor i = from_vector<int64_t>({1, 2, 3});
   Tensor f = from_vector<float>({1, 2, 3});
-  ExpectError<ValueError>([&] { exp_(i); }, "can't be cast to the desired output type int64");
+  ExpectError<ValueError>([&] { exp_(i); },
+                          "can't be cast to the desired output type int64");
   ExpectError<ValueError>([&] { clamp_(i, 0.5, 2.5); }, "can't be cast");
   ExpectError<ValueError>([&] { remainder_(i, 1.5); }, "can't be cast");
-  ExpectError<ValueError>([&] { remainder_(f, zeros({2, 3})); },
-                          "doesn't match the broadcast shape");
+  ExpectError<ValueError>(
+      [&] {
+        remainder_(f, zeros({2, 3}));
+      },
+      "doesn't match the broadcast shape");
   ExpectError<ValueError>([&] { silu_(i); }, "floating-point");
   Tensor b = from_vector<bool>({true});
   ExpectError<ValueError>([&] { relu_(b); }, "boolean");

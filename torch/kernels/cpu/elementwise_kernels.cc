@@ -111,8 +111,7 @@ void ArithF32(const ElementwisePlan& plan, float alpha) {
   static const ArithRunFn both = PickArith<kOp, Layout::kBoth>();
   static const ArithRunFn scalar_b = PickArith<kOp, Layout::kScalarB>();
   static const ArithRunFn scalar_a = PickArith<kOp, Layout::kScalarA>();
-  ParallelRuns(plan, [&](char* const* ptrs, const int64_t* strides,
-                         int64_t n) {
+  ParallelRuns(plan, [&](char* const* ptrs, const int64_t* strides, int64_t n) {
     float* out = reinterpret_cast<float*>(ptrs[0]);
     const float* a = reinterpret_cast<const float*>(ptrs[1]);
     const float* b = reinterpret_cast<const float*>(ptrs[2]);
@@ -132,7 +131,8 @@ void ArithF32(const ElementwisePlan& plan, float alpha) {
   });
 }
 
-// --- Kernels ------------------------------------------------------------------
+// --- Kernels
+// ------------------------------------------------------------------
 
 template <typename T>
 void FillKernel(const ElementwisePlan& plan) {
@@ -185,9 +185,8 @@ void AddKernel(const ElementwisePlan& plan) {
   if (alpha == M(1)) {
     BinaryLoop<T>(plan, [](M a, M b) { return static_cast<M>(a + b); });
   } else {
-    BinaryLoop<T>(plan, [alpha](M a, M b) {
-      return static_cast<M>(a + alpha * b);
-    });
+    BinaryLoop<T>(plan,
+                  [alpha](M a, M b) { return static_cast<M>(a + alpha * b); });
   }
 }
 
@@ -198,9 +197,8 @@ void SubKernel(const ElementwisePlan& plan) {
   if constexpr (std::is_same_v<T, float>) {
     return ArithF32<Arith::kSub>(plan, alpha);
   }
-  BinaryLoop<T>(plan, [alpha](M a, M b) {
-    return static_cast<M>(a - alpha * b);
-  });
+  BinaryLoop<T>(plan,
+                [alpha](M a, M b) { return static_cast<M>(a - alpha * b); });
 }
 
 template <typename T>
@@ -236,12 +234,15 @@ void RegisterEach(const char* op, const std::vector<DType>& dtypes, Pick pick) {
 }
 
 [[maybe_unused]] const bool kRegistered = [] {
-  RegisterEach("fill", AllDTypes(), []<typename T>() { return &FillKernel<T>; });
-  RegisterEach("copy", AllDTypes(), []<typename T>() { return &CopyKernel<T>; });
+  RegisterEach("fill", AllDTypes(),
+               []<typename T>() { return &FillKernel<T>; });
+  RegisterEach("copy", AllDTypes(),
+               []<typename T>() { return &CopyKernel<T>; });
   RegisterEach("arange", NumericDTypes(),
                []<typename T>() { return &ArangeKernel<T>; });
   RegisterEach("add", AllDTypes(), []<typename T>() { return &AddKernel<T>; });
-  RegisterEach("sub", NumericDTypes(), []<typename T>() { return &SubKernel<T>; });
+  RegisterEach("sub", NumericDTypes(),
+               []<typename T>() { return &SubKernel<T>; });
   RegisterEach("mul", AllDTypes(), []<typename T>() { return &MulKernel<T>; });
   RegisterEach("div", FloatingDTypes(),
                []<typename T>() { return &DivKernel<T>; });

@@ -49,43 +49,40 @@ void ParallelRuns(const ElementwisePlan& plan, Fn&& fn,
 
 // The type arithmetic happens in: float for the 16-bit float types.
 template <typename T>
-using OpMath = std::conditional_t<std::is_same_v<T, Float16> ||
-                                      std::is_same_v<T, BFloat16>,
-                                  float, T>;
+using OpMath = std::conditional_t<
+    std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>, float, T>;
 
 // out[i] = f() for every element of operand 0.
 template <typename T, typename F>
 void NullaryLoop(const ElementwisePlan& plan, F f) {
-  ParallelRuns(plan,
-             [&](char* const* ptrs, const int64_t* strides, int64_t n) {
-               if (strides[0] == static_cast<int64_t>(sizeof(T))) {
-                 T* out = reinterpret_cast<T*>(ptrs[0]);
-                 for (int64_t i = 0; i < n; ++i) out[i] = T(f());
-               } else {
-                 for (int64_t i = 0; i < n; ++i) {
-                   *reinterpret_cast<T*>(ptrs[0] + i * strides[0]) = T(f());
-                 }
-               }
-             });
+  ParallelRuns(plan, [&](char* const* ptrs, const int64_t* strides, int64_t n) {
+    if (strides[0] == static_cast<int64_t>(sizeof(T))) {
+      T* out = reinterpret_cast<T*>(ptrs[0]);
+      for (int64_t i = 0; i < n; ++i) out[i] = T(f());
+    } else {
+      for (int64_t i = 0; i < n; ++i) {
+        *reinterpret_cast<T*>(ptrs[0] + i * strides[0]) = T(f());
+      }
+    }
+  });
 }
 
 // out[i] = f(in[i]) with `In` the input's C++ type.
 template <typename Out, typename In, typename F>
 void UnaryLoop(const ElementwisePlan& plan, F f) {
-  ParallelRuns(plan,
-             [&](char* const* ptrs, const int64_t* strides, int64_t n) {
-               if (strides[0] == static_cast<int64_t>(sizeof(Out)) &&
-                   strides[1] == static_cast<int64_t>(sizeof(In))) {
-                 Out* out = reinterpret_cast<Out*>(ptrs[0]);
-                 const In* in = reinterpret_cast<const In*>(ptrs[1]);
-                 for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]);
-               } else {
-                 for (int64_t i = 0; i < n; ++i) {
-                   *reinterpret_cast<Out*>(ptrs[0] + i * strides[0]) =
-                       f(*reinterpret_cast<const In*>(ptrs[1] + i * strides[1]));
-                 }
-               }
-             });
+  ParallelRuns(plan, [&](char* const* ptrs, const int64_t* strides, int64_t n) {
+    if (strides[0] == static_cast<int64_t>(sizeof(Out)) &&
+        strides[1] == static_cast<int64_t>(sizeof(In))) {
+      Out* out = reinterpret_cast<Out*>(ptrs[0]);
+      const In* in = reinterpret_cast<const In*>(ptrs[1]);
+      for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i) {
+        *reinterpret_cast<Out*>(ptrs[0] + i * strides[0]) =
+            f(*reinterpret_cast<const In*>(ptrs[1] + i * strides[1]));
+      }
+    }
+  });
 }
 
 // out[i] = f(a[i], b[i]) with every operand of type T, computing in
@@ -95,30 +92,26 @@ template <typename T, typename F>
 void BinaryLoop(const ElementwisePlan& plan, F f) {
   using M = OpMath<T>;
   constexpr int64_t kSize = sizeof(T);
-  ParallelRuns(plan,
-             [&](char* const* ptrs, const int64_t* strides, int64_t n) {
-               T* out = reinterpret_cast<T*>(ptrs[0]);
-               const T* a = reinterpret_cast<const T*>(ptrs[1]);
-               const T* b = reinterpret_cast<const T*>(ptrs[2]);
-               if (strides[0] == kSize && strides[1] == kSize &&
-                   strides[2] == kSize) {
-                 for (int64_t i = 0; i < n; ++i) out[i] = T(f(M(a[i]), M(b[i])));
-               } else if (strides[0] == kSize && strides[1] == kSize &&
-                          strides[2] == 0) {
-                 const M bv = M(*b);
-                 for (int64_t i = 0; i < n; ++i) out[i] = T(f(M(a[i]), bv));
-               } else if (strides[0] == kSize && strides[1] == 0 &&
-                          strides[2] == kSize) {
-                 const M av = M(*a);
-                 for (int64_t i = 0; i < n; ++i) out[i] = T(f(av, M(b[i])));
-               } else {
-                 for (int64_t i = 0; i < n; ++i) {
-                   *reinterpret_cast<T*>(ptrs[0] + i * strides[0]) = T(
-                       f(M(*reinterpret_cast<const T*>(ptrs[1] + i * strides[1])),
-                         M(*reinterpret_cast<const T*>(ptrs[2] + i * strides[2]))));
-                 }
-               }
-             });
+  ParallelRuns(plan, [&](char* const* ptrs, const int64_t* strides, int64_t n) {
+    T* out = reinterpret_cast<T*>(ptrs[0]);
+    const T* a = reinterpret_cast<const T*>(ptrs[1]);
+    const T* b = reinterpret_cast<const T*>(ptrs[2]);
+    if (strides[0] == kSize && strides[1] == kSize && strides[2] == kSize) {
+      for (int64_t i = 0; i < n; ++i) out[i] = T(f(M(a[i]), M(b[i])));
+    } else if (strides[0] == kSize && strides[1] == kSize && strides[2] == 0) {
+      const M bv = M(*b);
+      for (int64_t i = 0; i < n; ++i) out[i] = T(f(M(a[i]), bv));
+    } else if (strides[0] == kSize && strides[1] == 0 && strides[2] == kSize) {
+      const M av = M(*a);
+      for (int64_t i = 0; i < n; ++i) out[i] = T(f(av, M(b[i])));
+    } else {
+      for (int64_t i = 0; i < n; ++i) {
+        *reinterpret_cast<T*>(ptrs[0] + i * strides[0]) =
+            T(f(M(*reinterpret_cast<const T*>(ptrs[1] + i * strides[1])),
+                M(*reinterpret_cast<const T*>(ptrs[2] + i * strides[2]))));
+      }
+    }
+  });
 }
 
 namespace detail {

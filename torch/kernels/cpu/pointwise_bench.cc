@@ -21,8 +21,8 @@ namespace {
 void Report(benchmark::State& state, int64_t bytes_per_call) {
   const double bytes = static_cast<double>(state.iterations()) *
                        static_cast<double>(bytes_per_call);
-  state.counters["GBps"] = benchmark::Counter(bytes / 1e9,
-                                              benchmark::Counter::kIsRate);
+  state.counters["GBps"] =
+      benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsRate);
   state.counters["threads"] = GetNumThreads();
 }
 
@@ -90,7 +90,8 @@ void BM_MulInPlace(benchmark::State& state) {
   Report(state, n * 3 * 4);
 }
 
-#define TCH_SIZES ->Arg(1 << 20)->Arg(1 << 24)->UseRealTime()->Unit(benchmark::kMicrosecond)
+#define TCH_SIZES \
+  ->Arg(1 << 20)->Arg(1 << 24)->UseRealTime()->Unit(benchmark::kMicrosecond)
 BENCHMARK(BM_Add) TCH_SIZES;
 BENCHMARK(BM_Mul) TCH_SIZES;
 BENCHMARK(BM_Relu) TCH_SIZES;

@@ -40,28 +40,31 @@ constexpr int64_t kMathGrain = 4096;
 template <typename T>
 using Unsigned = std::make_unsigned_t<T>;
 
-// --- Loops --------------------------------------------------------------------
+// --- Loops
+// --------------------------------------------------------------------
 
 // out = T(f(M(x))) with everything of dtype T.
 template <typename T, typename F>
 void Unary(const ElementwisePlan& plan, F f,
            int64_t grain = kElementwiseGrainSize) {
   using M = OpMath<T>;
-  MapLoop<T, T>(plan, [f](T a) { return T(f(M(a))); }, grain);
+  MapLoop<T, T>(
+      plan, [f](T a) { return T(f(M(a))); }, grain);
 }
 
 template <typename T, typename F>
 void Binary(const ElementwisePlan& plan, F f,
             int64_t grain = kElementwiseGrainSize) {
   using M = OpMath<T>;
-  MapLoop<T, T, T>(plan, [f](T a, T b) { return T(f(M(a), M(b))); }, grain);
+  MapLoop<T, T, T>(
+      plan, [f](T a, T b) { return T(f(M(a), M(b))); }, grain);
 }
 
 template <typename T, typename F>
 void Ternary(const ElementwisePlan& plan, F f) {
   using M = OpMath<T>;
-  MapLoop<T, T, T, T>(
-      plan, [f](T a, T b, T c) { return T(f(M(a), M(b), M(c))); });
+  MapLoop<T, T, T, T>(plan,
+                      [f](T a, T b, T c) { return T(f(M(a), M(b), M(c))); });
 }
 
 // Unary float op with a float32 SIMD path for contiguous runs.
@@ -90,7 +93,8 @@ void UnaryMath(const ElementwisePlan& plan, int simd_kind, F f) {
   Unary<T>(plan, f, kMathGrain);
 }
 
-// --- Scalar functors ------------------------------------------------------------
+// --- Scalar functors
+// ------------------------------------------------------------
 
 template <typename M>
 M Neg(M a) {
@@ -265,7 +269,8 @@ M Lerp(M start, M end, M weight) {
                                    : end - (end - start) * (M(1) - weight);
 }
 
-// --- Kernels ----------------------------------------------------------------------
+// --- Kernels
+// ----------------------------------------------------------------------
 
 template <typename T>
 void NegKernel(const ElementwisePlan& plan) {
@@ -295,11 +300,11 @@ void ReluKernel(const ElementwisePlan& plan) {
 }
 
 // Float math ops: `simd` is the float32 SIMD kind, or -1 for none.
-#define TCH_FLOAT_UNARY_KERNEL(Name, simd, expr)                   \
-  template <typename T>                                            \
-  void Name(const ElementwisePlan& plan) {                         \
-    using M = OpMath<T>;                                           \
-    UnaryMath<T>(plan, simd, [](M x) -> M { return expr; });       \
+#define TCH_FLOAT_UNARY_KERNEL(Name, simd, expr)             \
+  template <typename T>                                      \
+  void Name(const ElementwisePlan& plan) {                   \
+    using M = OpMath<T>;                                     \
+    UnaryMath<T>(plan, simd, [](M x) -> M { return expr; }); \
   }
 TCH_FLOAT_UNARY_KERNEL(ExpKernel, kSimdExp, std::exp(x))
 TCH_FLOAT_UNARY_KERNEL(Expm1Kernel, -1, std::expm1(x))
@@ -416,7 +421,8 @@ void MinimumKernel(const ElementwisePlan& plan) {
 }
 template <typename T>
 void PowKernel(const ElementwisePlan& plan) {
-  Binary<T>(plan, [](auto a, auto b) { return Pow(a, b); }, kMathGrain);
+  Binary<T>(
+      plan, [](auto a, auto b) { return Pow(a, b); }, kMathGrain);
 }
 
 // Tensor ** Scalar, with PyTorch's fast paths for common exponents.
@@ -434,7 +440,8 @@ void PowScalarKernel(const ElementwisePlan& plan) {
     }
     if (e == M(-1)) return Unary<T>(plan, [](M x) { return M(1) / x; });
     if (e == M(-2)) return Unary<T>(plan, [](M x) { return M(1) / (x * x); });
-    Unary<T>(plan, [e](M x) { return std::pow(x, e); }, kMathGrain);
+    Unary<T>(
+        plan, [e](M x) { return std::pow(x, e); }, kMathGrain);
   } else {
     const M e = plan.args[0].to<M>();
     Unary<T>(plan, [e](M x) { return PowInt(x, e); });
@@ -496,8 +503,7 @@ void LogicalXorKernel(const ElementwisePlan& p) {
 }
 void LogicalNotKernel(const ElementwisePlan& plan) {
   VisitDType(plan.dtypes[1], [&]<typename A>() {
-    MapLoop<bool, A>(plan,
-                     [](A a) { return OpMath<A>(a) == OpMath<A>(0); });
+    MapLoop<bool, A>(plan, [](A a) { return OpMath<A>(a) == OpMath<A>(0); });
   });
 }
 
@@ -572,7 +578,8 @@ void AddcdivKernel(const ElementwisePlan& plan) {
   Ternary<T>(plan, [v](M s, M a, M b) { return s + v * a / b; });
 }
 
-// --- Registration ---------------------------------------------------------------------
+// --- Registration
+// ---------------------------------------------------------------------
 
 enum class DTypeSet { kAll, kNumeric, kFloating };
 
@@ -610,14 +617,14 @@ void RegisterEach(const char* op, DTypeSet set, Pick pick) {
   }
 }
 
-#define TCH_REGISTER(op, set, Kernel)                              \
-  RegisterEach(op, DTypeSet::set,                                  \
-               []<typename T>() -> decltype(&Kernel<float>) {      \
-                 if constexpr (InSet<DTypeSet::set, T>()) {        \
-                   return &Kernel<T>;                              \
-                 } else {                                          \
-                   return nullptr;                                 \
-                 }                                                 \
+#define TCH_REGISTER(op, set, Kernel)                         \
+  RegisterEach(op, DTypeSet::set,                             \
+               []<typename T>() -> decltype(&Kernel<float>) { \
+                 if constexpr (InSet<DTypeSet::set, T>()) {   \
+                   return &Kernel<T>;                         \
+                 } else {                                     \
+                   return nullptr;                            \
+                 }                                            \
                })
 
 [[maybe_unused]] const bool kRegistered = [] {

@@ -27,8 +27,7 @@ enum SimdUnaryKind : int {
 #endif
 
 // Include guard that flips per target (Highway's -inl.h convention).
-#if defined(TCH_KERNELS_CPU_POINTWISE_SIMD_INL_H_) == \
-    defined(HWY_TARGET_TOGGLE)
+#if defined(TCH_KERNELS_CPU_POINTWISE_SIMD_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef TCH_KERNELS_CPU_POINTWISE_SIMD_INL_H_
 #undef TCH_KERNELS_CPU_POINTWISE_SIMD_INL_H_
 #else
@@ -154,15 +153,24 @@ HWY_INLINE void MapF32(const float* in, float* out, int64_t n) {
 HWY_NOINLINE void SimdUnaryF32(int kind, const float* in, float* out,
                                int64_t n) {
   switch (kind) {
-    case kSimdRelu: return MapF32<kSimdRelu>(in, out, n);
-    case kSimdExp: return MapF32<kSimdExp>(in, out, n);
-    case kSimdLog: return MapF32<kSimdLog>(in, out, n);
-    case kSimdTanh: return MapF32<kSimdTanh>(in, out, n);
-    case kSimdSigmoid: return MapF32<kSimdSigmoid>(in, out, n);
-    case kSimdSilu: return MapF32<kSimdSilu>(in, out, n);
-    case kSimdGeluErf: return MapF32<kSimdGeluErf>(in, out, n);
-    case kSimdGeluTanh: return MapF32<kSimdGeluTanh>(in, out, n);
-    default: break;
+    case kSimdRelu:
+      return MapF32<kSimdRelu>(in, out, n);
+    case kSimdExp:
+      return MapF32<kSimdExp>(in, out, n);
+    case kSimdLog:
+      return MapF32<kSimdLog>(in, out, n);
+    case kSimdTanh:
+      return MapF32<kSimdTanh>(in, out, n);
+    case kSimdSigmoid:
+      return MapF32<kSimdSigmoid>(in, out, n);
+    case kSimdSilu:
+      return MapF32<kSimdSilu>(in, out, n);
+    case kSimdGeluErf:
+      return MapF32<kSimdGeluErf>(in, out, n);
+    case kSimdGeluTanh:
+      return MapF32<kSimdGeluTanh>(in, out, n);
+    default:
+      break;
   }
 }
 
