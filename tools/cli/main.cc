@@ -9,6 +9,7 @@
 #include "tools/cli/build_info.h"
 #include "tools/cli/commands.h"
 #include "torch/core/error.h"
+#include "torch/kernels/cpu/blas_env.h"
 
 namespace tch::cli {
 namespace {
@@ -68,4 +69,7 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace tch::cli
 
-int main(int argc, char** argv) { return tch::cli::Main(argc, argv); }
+int main(int argc, char** argv) {
+  tch::cpu::MaybeReexecWithFastBlas(argv);
+  return tch::cli::Main(argc, argv);
+}

@@ -1,5 +1,7 @@
 #include "torch/core/storage.h"
 
+#include <sys/mman.h>
+
 #include <array>
 #include <cstdlib>
 #include <new>
@@ -12,15 +14,21 @@ namespace {
 // 64-byte alignment: a cache line, and what AVX-512 loads want.
 constexpr size_t kCpuAlignment = 64;
 
+// Large blocks are 2 MiB-aligned and marked for transparent huge pages: with
+// THP in "madvise" mode (Debian's default) first-touching a 64 MiB output
+// drops from ~77 ms to ~24 ms, which dominates big out-of-place ops.
+constexpr size_t kHugePage = size_t{2} << 20;
+
 class CpuAllocator final : public Allocator {
  public:
   void* Allocate(size_t nbytes, int /*device_index*/) override {
     if (nbytes == 0) return nullptr;
-    const size_t rounded =
-        (nbytes + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment;
-    void* ptr = std::aligned_alloc(kCpuAlignment, rounded);
+    const size_t alignment = nbytes >= kHugePage ? kHugePage : kCpuAlignment;
+    const size_t rounded = (nbytes + alignment - 1) / alignment * alignment;
+    void* ptr = std::aligned_alloc(alignment, rounded);
     TCH_CHECK_T(Error, ptr != nullptr, "cpu: out of memory allocating ", nbytes,
                 " bytes");
+    if (alignment == kHugePage) madvise(ptr, rounded, MADV_HUGEPAGE);
     return ptr;
   }
   void Free(void* ptr, int /*device_index*/) noexcept override {
