@@ -295,12 +295,12 @@ void OneHotKernel(const int64_t* in, int64_t n, int64_t num_classes,
     return;
   }
   ParallelFor(0, n, RowGrain(num_classes), [&](int64_t lo, int64_t hi) {
-    std::memset(out + lo * num_classes, 0,
-                (hi - lo) * num_classes * sizeof(int64_t));
-    for (int64_t i = lo; i < hi; ++i) {
+    for (int64_t i = lo; i < hi; ++i) {  // each row while it is in cache
+      int64_t* row = out + i * num_classes;
+      std::memset(row, 0, num_classes * sizeof(int64_t));
       // Core checked 0 <= in[i] < num_classes; stay in bounds regardless.
       const int64_t c = in[i];
-      if (c >= 0 && c < num_classes) out[i * num_classes + c] = 1;
+      if (c >= 0 && c < num_classes) row[c] = 1;
     }
   });
 }
