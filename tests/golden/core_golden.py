@@ -41,7 +41,17 @@ reprs = {
     "nan_inf": torch.tensor([float("nan"), float("inf"), -float("inf"), 1.0]),
     "u8": torch.tensor([1, 2, 255], dtype=torch.uint8),
 }
+creation = {
+    "linspace_f32": torch.linspace(-1.0, 2.0, 7),
+    "linspace_f64": torch.linspace(0.1, 0.9, 10, dtype=torch.float64),
+    "linspace_i64": torch.linspace(0, 10, 4, dtype=torch.int64),
+    "linspace_one": torch.linspace(3.0, 5.0, 1),
+    "eye_3": torch.eye(3),
+    "eye_2x4_i32": torch.eye(2, 4, dtype=torch.int32),
+}
 tensors, metadata = {}, {}
+for name, t in creation.items():
+    tensors["create." + name] = t.clone()
 for name, v in views.items():
     tensors["view." + name] = v.clone().contiguous()
     metadata["sizes." + name] = ",".join(map(str, v.shape))

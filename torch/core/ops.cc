@@ -106,6 +106,7 @@ namespace {
 const Op kFillOp("fill");
 const Op kCopyOp("copy");
 const Op kArangeOp("arange");
+const Op kLinspaceOp("linspace");
 const Op kAddOp("add");
 const Op kSubOp("sub");
 const Op kMulOp("mul");
@@ -180,6 +181,28 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step,
 
 Tensor arange(const Scalar& end, DType dtype, const Device& device) {
   return arange(0, end, 1, dtype, device);
+}
+
+Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps,
+                DType dtype, const Device& device) {
+  TCH_CHECK(steps >= 0, "linspace: number of steps must be non-negative, got ",
+            steps);
+  Tensor out = empty({steps}, dtype, device);
+  if (steps == 0) return out;
+  ElementwisePlan plan = MakeElementwisePlan(out, {});
+  plan.args[0] = start;
+  plan.args[1] = end;
+  kLinspaceOp.Get<ElementwiseKernel>(device.type, dtype)(plan);
+  return out;
+}
+
+Tensor eye(int64_t n, int64_t m, DType dtype, const Device& device) {
+  if (m == -1) m = n;
+  TCH_CHECK(n >= 0 && m >= 0, "eye: n and m must be non-negative, got n=", n,
+            ", m=", m);
+  Tensor out = zeros({n, m}, dtype, device);
+  out.diagonal().fill_(1);  // a view: writes the diagonal in place
+  return out;
 }
 
 template <typename T>

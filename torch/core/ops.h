@@ -56,6 +56,18 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step = 1,
 Tensor arange(const Scalar& end, DType dtype = DType::kInt64,
               const Device& device = kCpu);
 
+// `steps` values evenly spaced from `start` to `end` inclusive (computed from
+// both ends toward the middle, as PyTorch does, so the last value is exactly
+// `end`). Integer dtypes truncate each value. Throws ValueError for
+// steps < 0.
+Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps,
+                DType dtype = DType::kFloat32, const Device& device = kCpu);
+
+// The n x m identity matrix (m = n when omitted). Throws ValueError for
+// negative sizes.
+Tensor eye(int64_t n, int64_t m = -1, DType dtype = DType::kFloat32,
+           const Device& device = kCpu);
+
 // A tensor holding a copy of `values` with the given shape (default: 1-D).
 // Throws ValueError when the shape's element count differs from the size.
 template <typename T>

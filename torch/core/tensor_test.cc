@@ -233,3 +233,30 @@ TEST(TensorGoldenTest, ReprMatchesPyTorch) {
 
 }  // namespace
 }  // namespace tch
+
+namespace tch {
+namespace {
+
+TEST(TensorGoldenTest, LinspaceAndEyeMatchPyTorch) {
+  auto golden = LoadSafetensors("tests/golden/core.safetensors");
+  using testing::TensorsEqual;
+  EXPECT_TRUE(
+      TensorsEqual(linspace(-1.0, 2.0, 7), golden.at("create.linspace_f32")));
+  // PyTorch's vectorized loop rounds some elements differently (by 1 ulp).
+  EXPECT_TRUE(testing::TensorsClose(linspace(0.1, 0.9, 10, DType::kFloat64),
+                                    golden.at("create.linspace_f64"), 1e-15,
+                                    0));
+  EXPECT_TRUE(TensorsEqual(linspace(0, 10, 4, DType::kInt64),
+                           golden.at("create.linspace_i64")));
+  EXPECT_TRUE(
+      TensorsEqual(linspace(3.0, 5.0, 1), golden.at("create.linspace_one")));
+  EXPECT_TRUE(TensorsEqual(eye(3), golden.at("create.eye_3")));
+  EXPECT_TRUE(
+      TensorsEqual(eye(2, 4, DType::kInt32), golden.at("create.eye_2x4_i32")));
+  EXPECT_EQ(linspace(0, 1, 0).numel(), 0);
+  EXPECT_THROW(linspace(0, 1, -1), ValueError);
+  EXPECT_THROW(eye(-1), ValueError);
+}
+
+}  // namespace
+}  // namespace tch

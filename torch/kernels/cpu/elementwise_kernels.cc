@@ -175,6 +175,26 @@ void ArangeKernel(const ElementwisePlan& plan) {
   }
 }
 
+// PyTorch's symmetric rule: the first half counts up from start, the second
+// half down from end, so both ends are exact.
+template <typename T>
+void LinspaceKernel(const ElementwisePlan& plan) {
+  const double start = plan.args[0].to<double>();
+  const double end = plan.args[1].to<double>();
+  const int64_t steps = plan.numel;
+  const double step =
+      steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+  // steps == 1 gives `start` (halfway would be 0 and pick the end branch).
+  const int64_t halfway = steps == 1 ? 1 : steps / 2;
+  T* out = reinterpret_cast<T*>(plan.data[0]);
+  for (int64_t i = 0; i < steps; ++i) {
+    const double v = i < halfway
+                         ? start + step * static_cast<double>(i)
+                         : end - step * static_cast<double>(steps - i - 1);
+    out[i] = T(static_cast<OpMath<T>>(v));
+  }
+}
+
 template <typename T>
 void AddKernel(const ElementwisePlan& plan) {
   using M = OpMath<T>;
@@ -240,6 +260,8 @@ void RegisterEach(const char* op, const std::vector<DType>& dtypes, Pick pick) {
                []<typename T>() { return &CopyKernel<T>; });
   RegisterEach("arange", NumericDTypes(),
                []<typename T>() { return &ArangeKernel<T>; });
+  RegisterEach("linspace", NumericDTypes(),
+               []<typename T>() { return &LinspaceKernel<T>; });
   RegisterEach("add", AllDTypes(), []<typename T>() { return &AddKernel<T>; });
   RegisterEach("sub", NumericDTypes(),
                []<typename T>() { return &SubKernel<T>; });
