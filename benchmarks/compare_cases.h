@@ -28,7 +28,8 @@ struct Case {
 
 // One prepared call: inputs are allocated when the Runner is made; `run`
 // executes the op once; `result` returns the last output as floats (row
-// major) so the two frameworks can be checked against each other.
+// major; ops with several outputs, e.g. a loss and its gradient, give them
+// one after another) so the two frameworks can be checked against each other.
 struct Runner {
   std::function<void()> run;
   std::function<std::vector<float>()> result;
@@ -49,6 +50,29 @@ inline std::vector<float> Values(int seed, int64_t n) {
   std::vector<float> v(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = Value(seed, i);
   return v;
+}
+
+// Deterministic int64 class ids / row indices in [0, range), for the inputs
+// that hold them (cross_entropy targets, embedding indices): element i is
+// Value(seed, i) mapped from [-1, 1) onto the range.
+inline std::vector<int64_t> Indices(int seed, int64_t n, int64_t range) {
+  std::vector<int64_t> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t k =
+        static_cast<int64_t>((Value(seed, i) + 1.0f) * 0.5f * range);
+    v[static_cast<size_t>(i)] = k < range ? k : range - 1;
+  }
+  return v;
+}
+
+// Inputs that hold int64 indices instead of values of the case's dtype:
+// returns their range (input i is Indices(i, numel, range)), or 0 for an
+// ordinary input. cross_entropy*: input 1, the class ids of logits [N, C];
+// embedding: input 1, row ids into weight [V, D].
+inline int64_t IndexRange(const Case& c, size_t i) {
+  if (i == 1 && c.op.rfind("cross_entropy", 0) == 0) return c.shapes[0][1];
+  if (i == 1 && c.op == "embedding") return c.shapes[0][0];
+  return 0;
 }
 
 // tch's half, from libtch_compare.so (compare_tch.cc). MakeTchRunner throws

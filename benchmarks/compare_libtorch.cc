@@ -37,6 +37,16 @@ namespace {
 // Ops: "linear" x[n, in], w[out, in], b[out] -> addmm(b, x, w^T) (what
 // nn.Linear runs); "mm", "addmm", "bmm", "matmul" as in torch; "bmm_nt"
 // a[b, n, k], c[b, m, k] -> bmm(a, c^T) (attention scores q @ k^T).
+// "relu", "gelu" (erf), "add" (broadcast), "sum" / "mean" (all elements),
+// "sum_dim0", "softmax" (last dim) of their inputs.
+// "cross_entropy" logits [N, C], int64 ids [N] (IndexRange) -> mean loss;
+// "cross_entropy_fwd_bwd" -> the loss and d loss / d logits.
+// "conv2d" x, w [O, C, k, k], b: stride 1, padding k / 2; "conv2d_bwd"
+// x, w, b, grad_output -> grads of w, b, x ("conv2d_bwd_wb": w, b only).
+// "max_pool2d" 2x2, stride 2 -> values and indices. "batch_norm" x, weight,
+// bias: training mode (running stats 0 / 1) -> output, batch mean, invstd.
+// "layer_norm" x, weight [D], bias [D] -> output, mean, rstd. "embedding"
+// weight [V, D], int64 ids. "sdpa_causal" q, k, v [B, h, T, E], causal.
 std::vector<Case> Cases() {
   std::vector<Case> cases;
   auto linear = [&](const std::string& group, int64_t n, int64_t in,
@@ -51,6 +61,44 @@ std::vector<Case> Cases() {
   linear("mlp", 128, 784, 256);
   linear("mlp", 128, 256, 128);
   linear("mlp", 128, 128, 10);
+  // The MLP's other ops: hidden activations, the bias add of an
+  // un-fused linear, the loss (on logits [128, 10] and int64 class ids),
+  // and the reductions of a training step (bias gradient = sum over the
+  // batch; mean of the loss terms).
+  for (int64_t width : {256, 128}) {
+    cases.push_back({"mlp", "relu", {{128, width}}});
+  }
+  cases.push_back({"mlp", "add", {{128, 256}, {256}}});
+  cases.push_back({"mlp", "cross_entropy", {{128, 10}, {128}}});
+  cases.push_back({"mlp", "cross_entropy_fwd_bwd", {{128, 10}, {128}}});
+  cases.push_back({"mlp", "sum_dim0", {{128, 256}}});
+  cases.push_back({"mlp", "sum", {{128, 256}}});
+  cases.push_back({"mlp", "mean", {{128, 256}}});
+  // CNN on Fashion-MNIST, batch 128: conv 1 -> 32 (3x3, pad 1) on 28x28,
+  // relu, 2x2 max pool, conv 32 -> 64 on 14x14, relu, pool, linear
+  // 64*7*7 -> 128 -> 10. Batch norm (training) after each conv.
+  const int64_t b = 128;
+  auto conv = [&](int64_t c_in, int64_t c_out, int64_t hw) {
+    const double flops = 2.0 * b * c_out * c_in * 9 * hw * hw;
+    const std::vector<int64_t> x = {b, c_in, hw, hw}, w = {c_out, c_in, 3, 3},
+                               y = {b, c_out, hw, hw};
+    cases.push_back({"cnn", "conv2d", {x, w, {c_out}}, "float32", flops});
+    // The first layer's input needs no gradient (autograd skips it).
+    if (c_in == 1) {
+      cases.push_back(
+          {"cnn", "conv2d_bwd_wb", {x, w, {c_out}, y}, "float32", flops});
+    } else {
+      cases.push_back(
+          {"cnn", "conv2d_bwd", {x, w, {c_out}, y}, "float32", 2 * flops});
+    }
+    cases.push_back({"cnn", "batch_norm", {y, {c_out}, {c_out}}});
+    cases.push_back({"cnn", "relu", {y}});
+    cases.push_back({"cnn", "max_pool2d", {y}});
+  };
+  conv(1, 32, 28);
+  conv(32, 64, 14);
+  linear("cnn", b, 64 * 7 * 7, 128);
+  linear("cnn", b, 128, 10);
   // Small transformer: batch 128, seq 64, d_model 128, 4 heads of 32.
   const int64_t bt = 128 * 64, bh = 128 * 4, t = 64, dh = 32;
   linear("transformer", bt, 128, 384);  // qkv projection
@@ -77,6 +125,23 @@ std::vector<Case> Cases() {
                    {{128, t, 128}, {128, 384}},
                    "float32",
                    2.0 * bt * 128 * 384});  // 3-D @ 2-D, folded
+  // The transformer's other ops: token embedding (vocab 256), layer norm,
+  // causal attention, residual add, feed-forward gelu, softmax over the
+  // keys (the unfused attention's), and the loss over [B*T, vocab].
+  const int64_t vocab = 256, d = 128;
+  cases.push_back({"transformer", "embedding", {{vocab, d}, {128, t}}});
+  cases.push_back({"transformer", "layer_norm", {{bt, d}, {d}, {d}}});
+  cases.push_back({"transformer",
+                   "sdpa_causal",
+                   {{128, 4, t, dh}, {128, 4, t, dh}, {128, 4, t, dh}},
+                   "float32",
+                   4.0 * bh * t * t * dh});  // both products, full square
+  cases.push_back({"transformer", "add", {{bt, d}, {bt, d}}});
+  cases.push_back({"transformer", "gelu", {{bt, 4 * d}}});
+  cases.push_back({"transformer", "softmax", {{bh, t, t}}});
+  cases.push_back({"transformer", "cross_entropy", {{bt, vocab}, {bt}}});
+  cases.push_back(
+      {"transformer", "cross_entropy_fwd_bwd", {{bt, vocab}, {bt}}});
   // Square GEMMs.
   for (int64_t n : {256, 512, 1024, 2048}) {
     cases.push_back(
@@ -123,22 +188,117 @@ Runner MakeTorchRunner(const Case& c) {
   const torch::Dtype dtype = TorchDType(c.dtype);
   std::vector<torch::Tensor> in;
   for (size_t i = 0; i < c.shapes.size(); ++i) {
-    in.push_back(Make(c.shapes[i], static_cast<int>(i), dtype));
+    const int64_t range = IndexRange(c, i);
+    const int seed = static_cast<int>(i);
+    if (range > 0) {
+      int64_t n = 1;
+      for (int64_t s : c.shapes[i]) n *= s;
+      std::vector<int64_t> ids = Indices(seed, n, range);
+      in.push_back(
+          torch::from_blob(ids.data(), c.shapes[i], torch::kInt64).clone());
+    } else {
+      in.push_back(Make(c.shapes[i], seed, dtype));
+    }
   }
-  auto out = std::make_shared<torch::Tensor>();
-  std::function<torch::Tensor()> fn;
+  using Outputs = std::vector<torch::Tensor>;
+  auto out = std::make_shared<Outputs>();
+  std::function<Outputs()> fn;
   if (c.op == "mm") {
-    fn = [in] { return torch::mm(in[0], in[1]); };
+    fn = [in] { return Outputs{torch::mm(in[0], in[1])}; };
   } else if (c.op == "linear") {
-    fn = [in] { return torch::addmm(in[2], in[0], in[1].t()); };
+    fn = [in] { return Outputs{torch::addmm(in[2], in[0], in[1].t())}; };
   } else if (c.op == "addmm") {
-    fn = [in] { return torch::addmm(in[0], in[1], in[2]); };
+    fn = [in] { return Outputs{torch::addmm(in[0], in[1], in[2])}; };
   } else if (c.op == "bmm") {
-    fn = [in] { return torch::bmm(in[0], in[1]); };
+    fn = [in] { return Outputs{torch::bmm(in[0], in[1])}; };
   } else if (c.op == "bmm_nt") {
-    fn = [in] { return torch::bmm(in[0], in[1].transpose(1, 2)); };
+    fn = [in] { return Outputs{torch::bmm(in[0], in[1].transpose(1, 2))}; };
   } else if (c.op == "matmul") {
-    fn = [in] { return torch::matmul(in[0], in[1]); };
+    fn = [in] { return Outputs{torch::matmul(in[0], in[1])}; };
+  } else if (c.op == "relu") {
+    fn = [in] { return Outputs{torch::relu(in[0])}; };
+  } else if (c.op == "gelu") {
+    fn = [in] { return Outputs{torch::gelu(in[0])}; };
+  } else if (c.op == "add") {
+    fn = [in] { return Outputs{torch::add(in[0], in[1])}; };
+  } else if (c.op == "sum") {
+    fn = [in] { return Outputs{torch::sum(in[0])}; };
+  } else if (c.op == "sum_dim0") {
+    fn = [in] { return Outputs{torch::sum(in[0], {0})}; };
+  } else if (c.op == "mean") {
+    fn = [in] { return Outputs{torch::mean(in[0])}; };
+  } else if (c.op == "softmax") {
+    fn = [in] { return Outputs{torch::softmax(in[0], -1)}; };
+  } else if (c.op == "cross_entropy") {
+    // What F.cross_entropy runs: log_softmax, then nll_loss (mean).
+    fn = [in] { return Outputs{at::cross_entropy_loss(in[0], in[1])}; };
+  } else if (c.op == "cross_entropy_fwd_bwd") {
+    // The ATen calls autograd makes for cross_entropy(x, t).backward(),
+    // without the autograd graph: log_softmax and nll_loss forward, then
+    // nll_loss and log_softmax backward with d loss = 1.
+    fn = [in] {
+      const int64_t mean = at::Reduction::Mean, ignore = -100;
+      torch::Tensor logp = at::_log_softmax(in[0], 1, false);
+      auto [loss, total_weight] =
+          at::nll_loss_forward(logp, in[1], {}, mean, ignore);
+      torch::Tensor grad_logp = at::nll_loss_backward(
+          torch::ones_like(loss), logp, in[1], {}, mean, ignore, total_weight);
+      torch::Tensor grad = at::_log_softmax_backward_data(grad_logp, logp, 1,
+                                                          in[0].scalar_type());
+      return Outputs{loss, grad};
+    };
+  } else if (c.op == "conv2d") {
+    const int64_t pad = c.shapes[1][2] / 2;
+    fn = [in, pad] {
+      return Outputs{torch::conv2d(in[0], in[1], in[2], 1, pad)};
+    };
+  } else if (c.op == "conv2d_bwd" || c.op == "conv2d_bwd_wb") {
+    // What autograd runs for conv2d's backward.
+    const int64_t pad = c.shapes[1][2] / 2;
+    const bool grad_input = c.op == "conv2d_bwd";
+    const int64_t out_channels = c.shapes[1][0];
+    fn = [in, pad, grad_input, out_channels] {
+      const std::vector<int64_t> bias_sizes = {out_channels};
+      auto [gx, gw, gb] = at::convolution_backward(
+          in[3], in[0], in[1], bias_sizes, {1, 1}, {pad, pad}, {1, 1},
+          /*transposed=*/false, {0, 0}, 1, {grad_input, true, true});
+      Outputs o{gw, gb};
+      if (grad_input) o.push_back(gx);
+      return o;
+    };
+  } else if (c.op == "max_pool2d") {
+    fn = [in] {
+      auto [values, indices] =
+          at::max_pool2d_with_indices(in[0], {2, 2}, {2, 2});
+      return Outputs{values, indices};
+    };
+  } else if (c.op == "batch_norm") {
+    const int64_t channels = c.shapes[0][1];
+    torch::Tensor running_mean = torch::zeros({channels});
+    torch::Tensor running_var = torch::ones({channels});
+    fn = [in, running_mean, running_var] {
+      auto [y, save_mean, save_invstd] =
+          at::native_batch_norm(in[0], in[1], in[2], running_mean, running_var,
+                                /*training=*/true, 0.1, 1e-5);
+      return Outputs{y, save_mean, save_invstd};
+    };
+  } else if (c.op == "layer_norm") {
+    const int64_t d = c.shapes[1][0];
+    fn = [in, d] {
+      auto [y, mean, rstd] =
+          at::native_layer_norm(in[0], {d}, in[1], in[2], 1e-5);
+      return Outputs{y, mean, rstd};
+    };
+  } else if (c.op == "embedding") {
+    fn = [in] { return Outputs{torch::embedding(in[0], in[1])}; };
+  } else if (c.op == "sdpa_causal") {
+    // libtorch 1.13's attention entry point; on CPU its math composition
+    // (tril bool mask made additive, q k^T / sqrt(E), add, softmax, @ v).
+    fn = [in] {
+      return Outputs{std::get<0>(at::_scaled_dot_product_attention(
+          in[0], in[1], in[2], {}, 0.0, /*need_attn_weights=*/false,
+          /*is_causal=*/true))};
+    };
   } else {
     throw std::runtime_error("libtorch: unknown comparison op '" + c.op + "'");
   }
@@ -148,9 +308,13 @@ Runner MakeTorchRunner(const Case& c) {
     *out = fn();
   };
   r.result = [out] {
-    torch::Tensor f = out->to(torch::kFloat32).contiguous();
-    return std::vector<float>(f.data_ptr<float>(),
-                              f.data_ptr<float>() + f.numel());
+    std::vector<float> all;
+    for (const torch::Tensor& t : *out) {
+      torch::Tensor f = t.to(torch::kFloat32).contiguous();
+      all.insert(all.end(), f.data_ptr<float>(),
+                 f.data_ptr<float>() + f.numel());
+    }
+    return all;
   };
   return r;
 }
@@ -257,14 +421,23 @@ void RunRow(const Case& c, int threads, double budget) {
       run_tch && run_torch
           ? RelativeDifference(tch_runner.result(), torch_runner.result())
           : NAN;
+  // GFLOP/s columns only for cases with a FLOP count; 4 decimals of ms
+  // (0.1 us) because the elementwise rows take a few microseconds.
+  char tch_gflops[32] = "-", torch_gflops[32] = "-";
+  if (c.flops > 0) {
+    std::snprintf(tch_gflops, sizeof(tch_gflops), "%.1f",
+                  c.flops / a.wall / 1e9);
+    std::snprintf(torch_gflops, sizeof(torch_gflops), "%.1f",
+                  c.flops / b.wall / 1e9);
+  }
   char line[512];
   std::snprintf(line, sizeof(line),
-                "| %-11s | %-7s %-22s | %-8s | %d | %9.3f | %9.3f | %5.2f | "
-                "%9.3f | %9.3f | %7.1f | %7.1f | %7.1e |",
+                "| %-11s | %-7s %-22s | %-8s | %d | %9.4f | %9.4f | %5.2f | "
+                "%9.4f | %9.4f | %7s | %7s | %7.1e |",
                 c.group.c_str(), c.op.c_str(), ShapesText(c).c_str(),
                 c.dtype.c_str(), threads, a.wall * 1e3, b.wall * 1e3,
-                a.wall / b.wall, a.cpu * 1e3, b.cpu * 1e3,
-                c.flops / a.wall / 1e9, c.flops / b.wall / 1e9, diff);
+                a.wall / b.wall, a.cpu * 1e3, b.cpu * 1e3, tch_gflops,
+                torch_gflops, diff);
   std::printf("%s\n", line);
   std::fflush(stdout);
 }
@@ -307,7 +480,12 @@ int main(int argc, char** argv) {
       "and CPU time of the whole process (all threads, spin-waiting "
       "included); ratio = tch / libtorch wall time (< 1: tch faster); GF/s "
       "from the wall time; rel diff = max |tch - libtorch| / max "
-      "|libtorch|.\n\n");
+      "|libtorch|.\n");
+  // Which CPU backends libtorch's conv, pooling and batch norm can use.
+  std::printf("libtorch %s, oneDNN (mkldnn) %s.\n\n", TORCH_VERSION,
+              at::hasMKLDNN() && at::globalContext().userEnabledMkldnn()
+                  ? "enabled"
+                  : "not available");
   std::printf(
       "| group | op and input shapes | dtype | T | tch ms | libtorch ms | "
       "ratio | tch cpu ms | lt cpu ms | tch GF/s | lt GF/s | rel diff |\n");
