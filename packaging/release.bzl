@@ -17,11 +17,11 @@ consumer interfaces (BUILD.bazel + WORKSPACE for Bazel, lib/cmake/tch/ for
 CMake), share/tch/{examples,keys}/, LICENSE and BUILD_INFO.json (also an
 output of its own, `<name>.build_info.json`, for the provenance statement).
 
-The build configuration must match the flavour: a CUDA flavour needs
-`--config=cuda --//third_party/cuda:archs=<cuda_archs>` and is tagged manual;
-anything else fails analysis with the command line to use. This keeps every
-flavour on the one shared output tree (no configuration transition, so the
-cpu tarball reuses the outputs of `bazel build //...`).
+Each flavour sets its own build configuration with an incoming transition
+(CUDA off for cpu; CUDA on with the flavour's architectures otherwise), so
+`bazel build --config=cuda //...` still builds a true cpu tarball and a CUDA
+flavour needs no extra flags. CUDA flavours are tagged manual (they compile
+every architecture they embed).
 
 The tarball's timestamps come from packaging/SOURCE_DATE_EPOCH, or from
 --//packaging:source_date_epoch=N; never from the clock.
@@ -225,9 +225,29 @@ def _tarball_impl(ctx):
         ),
     ]
 
+_CUDA_ENABLED = str(Label("//third_party/cuda:enabled"))
+_CUDA_ARCHS = str(Label("//third_party/cuda:archs"))
+
+def _flavour_transition_impl(settings, attr):
+    if not attr.cuda_archs:
+        return {_CUDA_ENABLED: False, _CUDA_ARCHS: settings[_CUDA_ARCHS]}
+    return {_CUDA_ENABLED: True, _CUDA_ARCHS: attr.cuda_archs}
+
+# The flavour decides the CUDA switch and architectures, whatever the
+# command line says.
+_flavour_transition = transition(
+    implementation = _flavour_transition_impl,
+    inputs = [_CUDA_ARCHS],
+    outputs = [_CUDA_ENABLED, _CUDA_ARCHS],
+)
+
 _tch_release_tarball = rule(
     implementation = _tarball_impl,
+    cfg = _flavour_transition,
     attrs = {
+        "_allowlist_function_transition": attr.label(
+            default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
+        ),
         "flavour": attr.string(mandatory = True),
         "cuda_archs": attr.string(doc = "--//third_party/cuda:archs value; empty for cpu"),
         "lib": attr.label(default = Label("//:tch"), providers = [CcInfo]),
