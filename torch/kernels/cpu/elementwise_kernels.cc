@@ -242,17 +242,6 @@ void DivKernel(const ElementwisePlan& plan) {
   BinaryLoop<T>(plan, [](M a, M b) { return static_cast<M>(a / b); });
 }
 
-// Registers pick.operator()<T>() (a kernel pointer) for each dtype.
-template <typename Pick>
-void RegisterEach(const char* op, const std::vector<DType>& dtypes, Pick pick) {
-  for (DType dtype : dtypes) {
-    VisitDType(dtype, [&]<typename T>() {
-      KernelRegistrar(op, DeviceType::kCpu, {dtype},
-                      pick.template operator()<T>());
-    });
-  }
-}
-
 [[maybe_unused]] const bool kRegistered = [] {
   RegisterEach("fill", AllDTypes(),
                []<typename T>() { return &FillKernel<T>; });

@@ -665,17 +665,6 @@ void TopkKernel(const SortPlan& p) {
 
 // --- registration ------------------------------------------------------------
 
-// Registers pick.operator()<T>() (a kernel pointer) for each dtype.
-template <typename Pick>
-void RegisterEach(const char* op, const std::vector<DType>& dtypes, Pick pick) {
-  for (DType dtype : dtypes) {
-    VisitDType(dtype, [&]<typename T>() {
-      KernelRegistrar(op, DeviceType::kCpu, {dtype},
-                      pick.template operator()<T>());
-    });
-  }
-}
-
 [[maybe_unused]] const bool kRegistered = [] {
   const std::vector<DType> all = AllDTypes();
   RegisterEach("gather", all, []<typename T>() { return &GatherKernel<T>; });

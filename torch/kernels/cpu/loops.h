@@ -13,8 +13,10 @@
 
 #include <cstdint>
 #include <type_traits>
+#include <vector>
 #include <utility>
 
+#include "torch/core/dispatch.h"
 #include "torch/core/elementwise.h"
 #include "torch/core/half.h"
 #include "torch/core/parallel.h"
@@ -153,6 +155,21 @@ void MapLoop(const ElementwisePlan& plan, F f,
                                     std::index_sequence_for<Ins...>{});
       },
       grain);
+}
+
+// Registers pick.template operator()<T>() -- a kernel pointer for element
+// type T -- as the CPU kernel of `op` for each dtype in `dtypes`. Use with a
+// templated lambda:
+//   RegisterEach("relu", FloatingDTypes(),
+//                []<typename T>() { return &ReluKernel<T>; });
+template <typename Pick>
+void RegisterEach(const char* op, const std::vector<DType>& dtypes, Pick pick) {
+  for (DType dtype : dtypes) {
+    VisitDType(dtype, [&]<typename T>() {
+      KernelRegistrar(op, DeviceType::kCpu, {dtype},
+                      pick.template operator()<T>());
+    });
+  }
 }
 
 }  // namespace tch::cpu

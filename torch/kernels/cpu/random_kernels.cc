@@ -555,16 +555,6 @@ void RandpermKernel(const RandpermPlan& plan) {
 // ---- registration
 // ----------------------------------------------------------------
 
-template <typename Pick>
-void RegisterEach(const char* op, const std::vector<DType>& dtypes, Pick pick) {
-  for (DType dtype : dtypes) {
-    VisitDType(dtype, [&]<typename T>() {
-      KernelRegistrar(op, DeviceType::kCpu, {dtype},
-                      pick.template operator()<T>());
-    });
-  }
-}
-
 [[maybe_unused]] const bool kRegistered = [] {
   RegisterEach("uniform", FloatingDTypes(),
                []<typename T>() { return &UniformKernel<T>; });
