@@ -13,8 +13,8 @@
 
 #include <cstdint>
 #include <type_traits>
-#include <vector>
 #include <utility>
+#include <vector>
 
 #include "torch/core/dispatch.h"
 #include "torch/core/elementwise.h"
