@@ -26,21 +26,11 @@ using ::testing::HasSubstr;
 using testing::TensorsClose;
 using testing::TensorsEqual;
 
-const std::map<std::string, Tensor>& Golden() {
-  static const auto* golden = new std::map<std::string, Tensor>(
-      testing::LoadGolden("tests/golden/index.safetensors"));
-  return *golden;
-}
+constexpr char kGoldenPath[] = "tests/golden/index.safetensors";
 
-// The golden tensor `name`; fails the test (and returns an empty tensor)
-// when it is missing.
+
 Tensor G(const std::string& name) {
-  auto it = Golden().find(name);
-  if (it == Golden().end()) {
-    ADD_FAILURE() << "missing golden tensor " << name;
-    return zeros({0});
-  }
-  return it->second;
+  return tch::testing::GoldenTensor(kGoldenPath, name);
 }
 
 // Accumulation tolerances (rtol = atol) for scatter_add / index_add.

@@ -28,19 +28,11 @@ namespace {
 using ::tch::testing::TensorsClose;
 using ::testing::HasSubstr;
 
-const std::map<std::string, Tensor>& Golden() {
-  static const auto* golden = new std::map<std::string, Tensor>(
-      tch::testing::LoadGolden("tests/golden/linalg.safetensors"));
-  return *golden;
-}
+constexpr char kGoldenPath[] = "tests/golden/linalg.safetensors";
+
 
 Tensor G(const std::string& name) {
-  auto it = Golden().find(name);
-  if (it == Golden().end()) {
-    ADD_FAILURE() << "missing golden tensor " << name;
-    return zeros({1});
-  }
-  return it->second;
+  return tch::testing::GoldenTensor(kGoldenPath, name);
 }
 
 struct Tol {

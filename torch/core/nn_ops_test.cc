@@ -25,19 +25,14 @@ using ::tch::testing::TensorsClose;
 using ::tch::testing::TensorsEqual;
 using ::testing::HasSubstr;
 
+constexpr char kGoldenPath[] = "tests/golden/nn.safetensors";
+
 const std::map<std::string, Tensor>& Golden() {
-  static const auto* golden = new std::map<std::string, Tensor>(
-      tch::testing::LoadGolden("tests/golden/nn.safetensors"));
-  return *golden;
+  return tch::testing::CachedGolden(kGoldenPath);
 }
 
 Tensor G(const std::string& name) {
-  auto it = Golden().find(name);
-  if (it == Golden().end()) {
-    ADD_FAILURE() << "golden tensor " << name << " missing";
-    return zeros({0});
-  }
-  return it->second;
+  return tch::testing::GoldenTensor(kGoldenPath, name);
 }
 
 // The same values in a non-contiguous tensor (every other element of a wider

@@ -34,10 +34,10 @@ namespace {
 using ::tch::testing::TensorsClose;
 using ::testing::HasSubstr;
 
+constexpr char kGoldenPath[] = "tests/golden/norm.safetensors";
+
 const std::map<std::string, Tensor>& Golden() {
-  static const auto* golden = new std::map<std::string, Tensor>(
-      tch::testing::LoadGolden("tests/golden/norm.safetensors"));
-  return *golden;
+  return tch::testing::CachedGolden(kGoldenPath);
 }
 
 // The "<kind>.<case>" prefixes of every case of `kind`.

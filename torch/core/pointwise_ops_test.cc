@@ -23,10 +23,10 @@ using ::testing::HasSubstr;
 using UnaryFn = std::function<Tensor(const Tensor&)>;
 using BinaryFn = std::function<Tensor(const Tensor&, const Tensor&)>;
 
+constexpr char kGoldenPath[] = "tests/golden/pointwise.safetensors";
+
 const std::map<std::string, Tensor>& Golden() {
-  static const auto* golden = new std::map<std::string, Tensor>(
-      testing::LoadGolden("tests/golden/pointwise.safetensors"));
-  return *golden;
+  return tch::testing::CachedGolden(kGoldenPath);
 }
 
 const Tensor& G(const std::string& key) {

@@ -33,12 +33,11 @@ using ::tch::testing::TensorsClose;
 using ::tch::testing::TensorsEqual;
 using ::testing::HasSubstr;
 
-const std::map<std::string, Tensor>& Golden() {
-  static const auto* golden = new std::map<std::string, Tensor>(
-      tch::testing::LoadGolden("tests/golden/random.safetensors"));
-  return *golden;
+constexpr char kGoldenPath[] = "tests/golden/random.safetensors";
+
+Tensor G(const std::string& name) {
+  return tch::testing::GoldenTensor(kGoldenPath, name);
 }
-const Tensor& G(const std::string& name) { return Golden().at(name); }
 
 // Restores the thread count when a test ends.
 class RandomOpsTest : public ::testing::Test {

@@ -27,10 +27,10 @@ using ::testing::HasSubstr;
 const std::vector<std::string> kTags = {"f32", "f64", "f16", "bf16",
                                         "i64", "i32", "u8",  "bool"};
 
+constexpr char kGoldenPath[] = "tests/golden/reduce.safetensors";
+
 const std::map<std::string, Tensor>& Golden() {
-  static const auto* golden = new std::map<std::string, Tensor>(
-      testing::LoadGolden("tests/golden/reduce.safetensors"));
-  return *golden;
+  return tch::testing::CachedGolden(kGoldenPath);
 }
 
 bool Has(const std::string& key) { return Golden().count(key) > 0; }

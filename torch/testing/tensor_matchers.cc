@@ -1,6 +1,7 @@
 #include "torch/testing/tensor_matchers.h"
 
 #include <cmath>
+#include <mutex>
 #include <sstream>
 #include <vector>
 
@@ -74,6 +75,26 @@ std::map<std::string, Tensor> LoadGolden(const std::string& path) {
     ADD_FAILURE() << "cannot load golden file " << path << ": " << e.what();
     return {};
   }
+}
+
+const std::map<std::string, Tensor>& CachedGolden(const std::string& path) {
+  static std::mutex mutex;
+  static auto* cache =
+      new std::map<std::string, std::map<std::string, Tensor>>();
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache->find(path);
+  if (it == cache->end()) it = cache->emplace(path, LoadGolden(path)).first;
+  return it->second;
+}
+
+Tensor GoldenTensor(const std::string& path, const std::string& name) {
+  const auto& golden = CachedGolden(path);
+  const auto it = golden.find(name);
+  if (it == golden.end()) {
+    ADD_FAILURE() << "golden tensor '" << name << "' missing from " << path;
+    return zeros({0});
+  }
+  return it->second;
 }
 
 }  // namespace tch::testing

@@ -35,4 +35,11 @@ namespace tch::testing {
 // (Bazel runs tests from there). Fails the test with the path on error.
 std::map<std::string, Tensor> LoadGolden(const std::string& path);
 
+// LoadGolden, once per path per process (tests look tensors up many times).
+const std::map<std::string, Tensor>& CachedGolden(const std::string& path);
+
+// The tensor `name` of the golden file at `path`. When it is missing, fails
+// the current test naming both and returns an empty float32 tensor.
+Tensor GoldenTensor(const std::string& path, const std::string& name);
+
 }  // namespace tch::testing
