@@ -1,0 +1,10 @@
+// File: torch/autograd/functions/functions.h
+//
+// Every differentiable op (namespace tch::ad), one include. Each has the
+// signature and semantics of the tch:: op of the same name in torch/core
+// and records its backward when an input requires grad.
+#pragma once
+
+#include "torch/autograd/functions/arith.h"  // IWYU pragma: export
+#include "torch/autograd/functions/shape.h"  // IWYU pragma: export
+#include "torch/autograd/variable.h"         // IWYU pragma: export
