@@ -112,7 +112,8 @@ TensorList RunBackward(const TensorList& outputs,
                 " does not require grad (differentiated tensors must)");
       keep_alive.push_back(edge.node);
       captures[edge.node.get()].push_back({edge.input_nr, i});
-      if (needed.insert(edge.node.get()).second) stack.push_back(edge.node.get());
+      if (needed.insert(edge.node.get()).second)
+        stack.push_back(edge.node.get());
     }
     while (!stack.empty()) {
       Node* node = stack.back();

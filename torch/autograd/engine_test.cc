@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "torch/autograd/functions/functions.h"
-#include "torch/autograd/gradcheck.h"
 #include "torch/autograd/grad_mode.h"
+#include "torch/autograd/gradcheck.h"
 #include "torch/autograd/variable.h"
 #include "torch/core/error.h"
 #include "torch/core/ops.h"
@@ -128,8 +128,9 @@ TEST(Engine, HookWithWrongShapeIsAnError) {
   Tensor x = Leaf({1, 1}, {2});
   Tensor h = ad::mul(x, 2.0);
   register_hook(h, [](const Tensor&) { return zeros({3}, DType::kFloat64); });
-  EXPECT_THAT(ErrorOf([&] { backward(h, ones({2}, DType::kFloat64)); }),
-              HasSubstr("returned a gradient of shape [3]; expected shape [2]"));
+  EXPECT_THAT(
+      ErrorOf([&] { backward(h, ones({2}, DType::kFloat64)); }),
+      HasSubstr("returned a gradient of shape [3]; expected shape [2]"));
 }
 
 TEST(Engine, RetainGradKeepsNonLeafGradient) {
@@ -179,17 +180,17 @@ TEST(Engine, MixedDtypeGradientsTakeTheInputDtype) {
 }
 
 TEST(GradCheck, ArithmeticAndViews) {
-  Tensor a = requires_grad_(tch::add(tch::arange(12, DType::kFloat64), 1.0)
-                                .view({3, 4}));
+  Tensor a = requires_grad_(
+      tch::add(tch::arange(12, DType::kFloat64), 1.0).view({3, 4}));
   Tensor b = requires_grad_(
       tch::add(tch::arange(4, DType::kFloat64), 2.0).view({1, 4}));
   auto check = [&](const char* what,
                    std::function<Tensor(const Tensor&, const Tensor&)> f) {
-    EXPECT_EQ(GradCheck([&](const TensorList& in) {
-                return TensorList{f(in[0], in[1])};
-              },
-                        {a, b}),
-              "")
+    EXPECT_EQ(
+        GradCheck(
+            [&](const TensorList& in) { return TensorList{f(in[0], in[1])}; },
+            {a, b}),
+        "")
         << what;
   };
   check("add", [](auto x, auto y) { return ad::add(x, y, 0.5); });
@@ -203,8 +204,9 @@ TEST(GradCheck, ArithmeticAndViews) {
   check("transpose (non-contiguous)", [](auto x, auto y) {
     return ad::mul(ad::t(x), ad::transpose(y, 0, 1));
   });
-  check("permute+reshape",
-        [](auto x, auto) { return ad::reshape(ad::permute(x, {1, 0}), {-1}); });
+  check("permute+reshape", [](auto x, auto) {
+    return ad::reshape(ad::permute(x, {1, 0}), {-1});
+  });
   check("view/flatten/unflatten", [](auto x, auto) {
     return ad::unflatten(ad::flatten(ad::view(x, {2, 6})), 0, {6, 2});
   });
@@ -212,13 +214,13 @@ TEST(GradCheck, ArithmeticAndViews) {
     return ad::add(ad::unsqueeze(x, 0), ad::squeeze(y, 0));
   });
   check("slice/narrow/select", [](auto x, auto) {
-    return ad::add(ad::slice(x, 1, 0, 4, 2), ad::narrow(ad::select(x, 0, 1), 0, 1, 2));
+    return ad::add(ad::slice(x, 1, 0, 4, 2),
+                   ad::narrow(ad::select(x, 0, 1), 0, 1, 2));
   });
   check("diagonal", [](auto x, auto) { return ad::diagonal(x, 1); });
   check("expand", [](auto, auto y) { return ad::expand(y, {2, 3, 4}); });
-  check("contiguous/clone", [](auto x, auto) {
-    return ad::clone(ad::contiguous(ad::t(x)));
-  });
+  check("contiguous/clone",
+        [](auto x, auto) { return ad::clone(ad::contiguous(ad::t(x))); });
 }
 
 TEST(GradCheck, CatchesAWrongFormula) {

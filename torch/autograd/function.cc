@@ -28,9 +28,8 @@ TensorList Record(const char* name, const TensorList& inputs,
   for (const Tensor& input : inputs) {
     node->next_edges().push_back(input.defined() ? GradientEdge(input)
                                                  : Edge{});
-    node->input_geometry().push_back(input.defined()
-                                         ? TensorGeometry::Of(input)
-                                         : TensorGeometry{});
+    node->input_geometry().push_back(input.defined() ? TensorGeometry::Of(input)
+                                                     : TensorGeometry{});
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     Tensor& out = outputs[i];

@@ -158,9 +158,8 @@ TensorList AccumulateGrad::Apply(const TensorList& grad_outputs) {
 
 void backward(const Tensor& output, const Tensor& grad_output,
               bool retain_graph) {
-  backward(TensorList{output}, grad_output.defined()
-                                   ? TensorList{grad_output}
-                                   : TensorList{},
+  backward(TensorList{output},
+           grad_output.defined() ? TensorList{grad_output} : TensorList{},
            retain_graph);
 }
 
@@ -174,8 +173,7 @@ TensorList grad(const TensorList& outputs, const TensorList& inputs,
                 const TensorList& grad_outputs, bool retain_graph,
                 bool allow_unused) {
   TCH_CHECK(!inputs.empty(), "grad: requires at least one input");
-  return RunBackward(outputs, grad_outputs, retain_graph, inputs,
-                     allow_unused);
+  return RunBackward(outputs, grad_outputs, retain_graph, inputs, allow_unused);
 }
 
 }  // namespace tch::autograd

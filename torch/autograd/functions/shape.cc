@@ -17,11 +17,11 @@ using Needs = std::vector<bool>;
 // Records a view-like op whose gradient is the incoming one reshaped back.
 Tensor RecordReshapeBack(const char* name, const Tensor& x, Tensor out) {
   if (!ShouldRecord({x})) return out;
-  return Record(name, {x}, out,
-                [sizes = x.sizes()](const TensorList& g,
-                                    const Needs&) -> TensorList {
-                  return {g[0].reshape(sizes)};
-                });
+  return Record(
+      name, {x}, out,
+      [sizes = x.sizes()](const TensorList& g, const Needs&) -> TensorList {
+        return {g[0].reshape(sizes)};
+      });
 }
 
 // Records an op that picks a sub-view of x: the gradient is zeros of x's
@@ -30,9 +30,9 @@ Tensor RecordScatterBack(const char* name, const Tensor& x, Tensor out,
                          std::function<Tensor(const Tensor&)> same_view) {
   if (!ShouldRecord({x})) return out;
   return Record(name, {x}, out,
-                [sizes = x.sizes(), dtype = x.dtype(),
-                 device = x.device(), same_view = std::move(same_view)](
-                    const TensorList& g, const Needs&) -> TensorList {
+                [sizes = x.sizes(), dtype = x.dtype(), device = x.device(),
+                 same_view = std::move(same_view)](const TensorList& g,
+                                                   const Needs&) -> TensorList {
                   Tensor grad = tch::zeros(sizes, dtype, device);
                   same_view(grad).copy_(g[0]);
                   return {grad};
@@ -96,17 +96,15 @@ Tensor t(const Tensor& x) {
 
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end,
              int64_t step) {
-  return RecordScatterBack("SliceBackward", x, x.slice(dim, start, end, step),
-                           [=](const Tensor& grad) {
-                             return grad.slice(dim, start, end, step);
-                           });
+  return RecordScatterBack(
+      "SliceBackward", x, x.slice(dim, start, end, step),
+      [=](const Tensor& grad) { return grad.slice(dim, start, end, step); });
 }
 
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
-  return RecordScatterBack("NarrowBackward", x, x.narrow(dim, start, length),
-                           [=](const Tensor& grad) {
-                             return grad.narrow(dim, start, length);
-                           });
+  return RecordScatterBack(
+      "NarrowBackward", x, x.narrow(dim, start, length),
+      [=](const Tensor& grad) { return grad.narrow(dim, start, length); });
 }
 
 Tensor select(const Tensor& x, int64_t dim, int64_t index) {
@@ -124,41 +122,41 @@ Tensor diagonal(const Tensor& x, int64_t offset, int64_t dim1, int64_t dim2) {
 Tensor expand(const Tensor& x, IntList sizes) {
   Tensor out = x.expand(sizes);
   if (!ShouldRecord({x})) return out;
-  return Record("ExpandBackward", {x}, out,
-                [shape = x.sizes()](const TensorList& g,
-                                    const Needs&) -> TensorList {
-                  return {SumToShape(g[0], shape)};
-                });
+  return Record(
+      "ExpandBackward", {x}, out,
+      [shape = x.sizes()](const TensorList& g, const Needs&) -> TensorList {
+        return {SumToShape(g[0], shape)};
+      });
 }
 
 Tensor contiguous(const Tensor& x) {
   Tensor out = x.contiguous();
   if (!ShouldRecord({x})) return out;
-  return Record("ContiguousBackward", {x}, out,
-                [](const TensorList& g, const Needs&) -> TensorList {
-                  return {g[0]};
-                });
+  return Record(
+      "ContiguousBackward", {x}, out,
+      [](const TensorList& g, const Needs&) -> TensorList { return {g[0]}; });
 }
 
 Tensor clone(const Tensor& x) {
   Tensor out = x.clone();
   if (!ShouldRecord({x})) return out;
-  return Record("CloneBackward", {x}, out,
-                [](const TensorList& g, const Needs&) -> TensorList {
-                  return {g[0]};
-                });
+  return Record(
+      "CloneBackward", {x}, out,
+      [](const TensorList& g, const Needs&) -> TensorList { return {g[0]}; });
 }
 
 Tensor to(const Tensor& x, DType dtype) {
   Tensor out = x.to(dtype);
   if (!ShouldRecord({x})) return out;
-  TCH_CHECK(IsFloatingPoint(dtype), "ad::to: converting a tensor that "
-            "requires grad to ", dtype, " would drop its gradient; detach it first");
-  return Record("ToCopyBackward", {x}, out,
-                [from = x.dtype()](const TensorList& g,
-                                   const Needs&) -> TensorList {
-                  return {g[0].to(from)};
-                });
+  TCH_CHECK(IsFloatingPoint(dtype),
+            "ad::to: converting a tensor that "
+            "requires grad to ",
+            dtype, " would drop its gradient; detach it first");
+  return Record(
+      "ToCopyBackward", {x}, out,
+      [from = x.dtype()](const TensorList& g, const Needs&) -> TensorList {
+        return {g[0].to(from)};
+      });
 }
 
 }  // namespace tch::ad
