@@ -39,10 +39,12 @@
 // Not thread-safe: one writer per directory, used from one thread.
 //
 // Example:
-//   MetricsWriter metrics(run_dir, {.mode = MetricsWriter::Mode::kAppend});
+//   MetricsWriterOptions options;
+//   options.mode = MetricsFileMode::kAppend;  // resuming
+//   MetricsWriter metrics(run_dir, options);
 //   metrics.TruncateAfterStep(resumed_step);
-//   metrics.Append({.step = 10, .epoch = 0, .split = "train",
-//                   .values = {{"loss", 0.52}, {"lr", 0.1}}});
+//   metrics.Append({/*step=*/10, /*epoch=*/0, "train",
+//                   {{"loss", 0.52}, {"lr", 0.1}}});
 //   metrics.Flush();  // after a checkpoint commit
 //   std::vector<MetricRecord> all = ReadMetricsJsonl(run_dir +
 //                                                    "/metrics.jsonl");
@@ -58,6 +60,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tch::train {
@@ -65,6 +68,16 @@ namespace tch::train {
 // One logged record. `values` is ordered by name, which fixes the key order
 // of the JSON line.
 struct MetricRecord {
+  MetricRecord() = default;
+  MetricRecord(int64_t step, int64_t epoch, std::string split,
+               std::map<std::string, double> values,
+               std::optional<double> wall_time = std::nullopt)
+      : step(step),
+        epoch(epoch),
+        split(std::move(split)),
+        values(std::move(values)),
+        wall_time(wall_time) {}
+
   int64_t step = 0;
   int64_t epoch = 0;
   std::string split = "train";  // "train" or "eval" (any non-empty name)
@@ -75,18 +88,21 @@ struct MetricRecord {
   bool operator==(const MetricRecord&) const = default;
 };
 
+enum class MetricsFileMode {
+  kTruncate,  // start fresh: existing files are emptied
+  kAppend,    // keep existing records (resume); repairs a torn last line
+};
+
+struct MetricsWriterOptions {
+  MetricsFileMode mode = MetricsFileMode::kTruncate;
+  bool record_wall_time = true;  // write timing.jsonl
+  bool write_csv = true;         // write metrics.csv
+};
+
 class MetricsWriter {
  public:
-  enum class Mode {
-    kTruncate,  // start fresh: existing files are emptied
-    kAppend,    // keep existing records (resume); repairs a torn last line
-  };
-
-  struct Options {
-    Mode mode = Mode::kTruncate;
-    bool record_wall_time = true;  // write timing.jsonl
-    bool write_csv = true;         // write metrics.csv
-  };
+  using Mode = MetricsFileMode;
+  using Options = MetricsWriterOptions;
 
   // Opens (creating as needed) the files in directory `dir`, which must
   // exist. In kAppend mode the existing metrics.jsonl is read to learn the

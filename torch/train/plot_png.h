@@ -12,11 +12,14 @@
 // as a dot. Text uses printable ASCII; other bytes are drawn as '?'.
 //
 // Example:
-//   PlotPanel loss{.title = "loss", .x_label = "step",
-//                  .series = {{.label = "train", .x = steps, .y = train_loss},
-//                             {.label = "eval", .x = evals, .y = eval_loss}}};
-//   PlotPanel acc{.title = "accuracy", .x_label = "step",
-//                 .series = {{.label = "eval", .x = evals, .y = eval_acc}}};
+//   PlotPanel loss;
+//   loss.title = "loss";
+//   loss.x_label = "step";
+//   loss.series.push_back({"train", steps, train_loss, std::nullopt});
+//   loss.series.push_back({"eval", eval_steps, eval_loss, std::nullopt});
+//   PlotPanel acc;
+//   acc.title = "accuracy";
+//   acc.series.push_back({"eval", eval_steps, eval_acc, std::nullopt});
 //   WritePlotPng(run_dir + "/curves.png", {loss, acc});
 //
 //   // Or straight from a metrics log (see TrainingCurvePanels):

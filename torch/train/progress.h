@@ -23,11 +23,19 @@
 // Not thread-safe: call from the training thread only.
 //
 // Example:
-//   ProgressReporter progress(std::cout, {.log_interval_steps = 50});
+//   ProgressOptions options;
+//   options.log_interval_steps = 50;
+//   ProgressReporter progress(std::cout, options);
 //   for (...) {
-//     progress.Update({.step = step, .total_steps = total, .epoch = epoch,
-//                      .total_epochs = epochs, .loss = loss, .lr = lr,
-//                      .samples = samples_seen});
+//     ProgressUpdate update;
+//     update.step = step;
+//     update.total_steps = total;
+//     update.epoch = epoch;
+//     update.total_epochs = epochs;
+//     update.loss = loss;
+//     update.lr = lr;
+//     update.samples = samples_seen;
+//     progress.Update(update);
 //   }
 //   progress.Event("checkpoint saved: " + dir);
 //   progress.Finish();

@@ -94,15 +94,17 @@ std::vector<std::string> ReadTfRecords(std::string_view bytes,
                                        const std::string& source = "<bytes>",
                                        bool* torn_tail = nullptr);
 
+struct TensorBoardWriterOptions {
+  // Replaces the hostname in the file name (tests; "" = gethostname()).
+  std::string hostname;
+  // Seconds since the Unix epoch for file names and default wall times
+  // (tests; unset = the system clock).
+  std::function<double()> clock;
+};
+
 class TensorBoardWriter {
  public:
-  struct Options {
-    // Replaces the hostname in the file name (tests; "" = gethostname()).
-    std::string hostname;
-    // Seconds since the Unix epoch for file names and default wall times
-    // (tests; unset = the system clock).
-    std::function<double()> clock;
-  };
+  using Options = TensorBoardWriterOptions;
 
   // Creates `log_dir` (one level, if missing) and a new events file in it,
   // whose first record is the file_version event.
