@@ -189,9 +189,11 @@ class Optimizer {
 
   // Throws ValueError for options this optimizer rejects.
   virtual void ValidateOptions(const GroupOptions& options) const = 0;
-  // The buffer names a parameter's state holds under `options`.
+  // The buffers a parameter's state must hold under `options` once it has
+  // taken a step, and every buffer name this optimizer may store.
   virtual std::vector<std::string> BufferNames(
       const GroupOptions& options) const = 0;
+  virtual std::vector<std::string> KnownBufferNames() const = 0;
   // Creates state for `param` (called on its first step with a grad, or at
   // construction when EagerState()).
   virtual void InitState(const Tensor& param, const GroupOptions& options,
@@ -217,6 +219,7 @@ class SGD final : public Optimizer {
   void ValidateOptions(const GroupOptions& options) const override;
   std::vector<std::string> BufferNames(
       const GroupOptions& options) const override;
+  std::vector<std::string> KnownBufferNames() const override;
   void InitState(const Tensor& param, const GroupOptions& options,
                  ParamState& state) const override;
   void Update(const Tensor& param, const Tensor& grad,
@@ -234,6 +237,7 @@ class Adam : public Optimizer {
   void ValidateOptions(const GroupOptions& options) const override;
   std::vector<std::string> BufferNames(
       const GroupOptions& options) const override;
+  std::vector<std::string> KnownBufferNames() const override;
   void InitState(const Tensor& param, const GroupOptions& options,
                  ParamState& state) const override;
   void Update(const Tensor& param, const Tensor& grad,
@@ -261,6 +265,7 @@ class RMSprop final : public Optimizer {
   void ValidateOptions(const GroupOptions& options) const override;
   std::vector<std::string> BufferNames(
       const GroupOptions& options) const override;
+  std::vector<std::string> KnownBufferNames() const override;
   void InitState(const Tensor& param, const GroupOptions& options,
                  ParamState& state) const override;
   void Update(const Tensor& param, const Tensor& grad,
@@ -278,6 +283,7 @@ class Adagrad final : public Optimizer {
   void ValidateOptions(const GroupOptions& options) const override;
   std::vector<std::string> BufferNames(
       const GroupOptions& options) const override;
+  std::vector<std::string> KnownBufferNames() const override;
   void InitState(const Tensor& param, const GroupOptions& options,
                  ParamState& state) const override;
   bool EagerState() const override { return true; }
