@@ -41,6 +41,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -170,9 +171,13 @@ enum class CsvHeader {
 };
 
 enum class CsvLabel {
-  kAuto,            // class ids if every label is an integer >= 0
-  kClassification,  // int64 class ids; error on a non-integer label
-  kRegression,      // float32 values
+  // Class ids if every label is an integer >= 0; class names (see
+  // CsvDatasets::class_names) if some label is not a number; otherwise
+  // float32 regression values.
+  kAuto,
+  // Class ids if every label is an integer >= 0, otherwise class names.
+  kClassification,
+  kRegression,  // float32 values; every label must be a number
 };
 
 struct CsvOptions {
@@ -197,6 +202,9 @@ struct CsvDatasets {
   std::shared_ptr<const Dataset> val;      // null when val_fraction == 0
   std::vector<std::string> feature_names;  // "col3" style without a header
   std::string label_name;
+  // The label strings, sorted (class id = position), when the label column
+  // holds names ("setosa", ...) rather than numbers; empty otherwise.
+  std::vector<std::string> class_names;
 };
 
 // Reads a CSV file: every column except the label must be numeric. Blank
@@ -247,7 +255,11 @@ class Vocab {
  private:
   Kind kind_ = Kind::kByte;
   std::vector<std::string> tokens_;
-  std::vector<int32_t> byte_to_id_;  // kByte fast path and 1-byte chars
+  // Token id of each byte value (kByte) or ASCII character (kChar); -1 if
+  // none.
+  std::vector<int32_t> byte_to_id_;
+  // kChar: (code point, token id) sorted by code point, for the rest.
+  std::vector<std::pair<uint32_t, int32_t>> code_point_ids_;
 };
 
 inline constexpr char kFortunesDir[] = "/usr/share/games/fortunes";
