@@ -6,5 +6,7 @@
 #pragma once
 
 #include "torch/autograd/functions/arith.h"  // IWYU pragma: export
+#include "torch/autograd/functions/nn.h"     // IWYU pragma: export
+#include "torch/autograd/functions/norm.h"   // IWYU pragma: export
 #include "torch/autograd/functions/shape.h"  // IWYU pragma: export
 #include "torch/autograd/variable.h"         // IWYU pragma: export
