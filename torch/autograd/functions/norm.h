@@ -41,9 +41,13 @@
 //
 // Example:
 //   using namespace tch;
-//   Tensor logits = ad::conv2d(...);                       // [N, C]
-//   Tensor loss = ad::cross_entropy(logits, target, {.label_smoothing = 0.1});
-//   autograd::backward(loss);
+//   Tensor logits = autograd::requires_grad_(randn({3, 10}));
+//   Tensor target = from_vector<int64_t>({3, 0, 9});  // class ids
+//   ClassLossOptions options;
+//   options.label_smoothing = 0.1;
+//   Tensor loss =
+//       ad::cross_entropy(ad::layer_norm(logits, {10}), target, options);
+//   autograd::backward(loss);  // fills autograd::grad_of(logits)
 //
 // Errors: those of the core ops (see torch/core/norm_ops.h), plus
 // NotImplementedError from backward for a class-loss weight that requires
