@@ -10,15 +10,19 @@
 //   mask:    ((crc >> 15) | (crc << 17)) + 0xa282ead8   (crc32c = Castagnoli)
 //   Event:   wall_time double = 1; step int64 = 2; file_version string = 3
 //            ("brain.Event:2", first record only); summary Summary = 5;
-//            session_log SessionLog = 6
+//            session_log SessionLog = 7 (file_version, summary and
+//            session_log are members of one oneof: one per event)
 //   Summary: repeated Value value = 1;
 //   Value:   tag string = 1; simple_value float = 2
 //   SessionLog: status enum = 1 (START = 1)
 //
 // Resuming: a resumed run writes a new events file in the same directory and
-// should call AddSessionStart(resumed_step) first; TensorBoard then discards
-// the points the crashed run logged after that step ("orphaned data"), so the
-// curves match an uninterrupted run.
+// should first call AddSessionStart(first_step), where first_step is the
+// first step it will log (checkpoint step + 1). TensorBoard's loader then
+// discards the points with step >= first_step that the crashed run logged
+// ("orphaned data"), so the curves match an uninterrupted run. Checked with
+// tensorboard 2.21's EventAccumulator (tools/check_tensorboard_events.py);
+// TensorBoard's optional Rust "fast loading" data server may not purge.
 //
 // Crash safety: each record is one write() on an O_APPEND descriptor; Flush()
 // fsync()s. A torn last record is ignored by TensorBoard's reader (and by
@@ -75,7 +79,9 @@ struct EventRecord {
 };
 
 // Protobuf wire encoding of `event` (fields in increasing number order,
-// proto3 defaults such as step 0 omitted).
+// proto3 defaults such as step 0 omitted). Errors: ValueError when more than
+// one of file_version, scalars and session_status is set (Event.what is a
+// oneof).
 std::string EncodeEvent(const EventRecord& event);
 
 // Decodes an Event (unknown fields skipped; Values without simple_value are
@@ -123,9 +129,9 @@ class TensorBoardWriter {
   void AddScalars(const std::map<std::string, double>& values, int64_t step,
                   std::optional<double> wall_time = std::nullopt);
 
-  // A SessionLog START event at `step`: TensorBoard drops points with
-  // step >= `step` logged earlier (by a crashed run) in this directory.
-  void AddSessionStart(int64_t step,
+  // A SessionLog START event at `first_step`: TensorBoard drops the points
+  // with step >= `first_step` logged earlier in this directory (see above).
+  void AddSessionStart(int64_t first_step,
                        std::optional<double> wall_time = std::nullopt);
 
   // fsync()s the events file.
