@@ -334,6 +334,12 @@ TEST(IndexGrad, TopkAndSort) {
       "sort descending dim -2, transposed",
       [&](const TensorList& in) { return values(ad::sort(in[0], -2, true)); },
       {TransposedLeaf({3, 4})});
+  ExpectGradOk("topk 0-D",
+               [&](const TensorList& in) { return values(ad::topk(in[0], 1)); },
+               {Leaf({})});
+  ExpectGradOk("sort 0-D",
+               [&](const TensorList& in) { return values(ad::sort(in[0], 0)); },
+               {Leaf({})});
   auto [v, i] = ad::topk(Leaf({4}), 2);
   EXPECT_TRUE(requires_grad(v));
   EXPECT_FALSE(requires_grad(i));
