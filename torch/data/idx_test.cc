@@ -26,7 +26,7 @@ using ::testing::HasSubstr;
 constexpr char kGolden[] = "tests/golden/fashion_mnist.safetensors";
 
 std::string TempPath(const std::string& name) {
-  return ::testing::TempDir() + "/" + name;
+  return ::testing::TempDir() + name;
 }
 
 std::string Be32(uint32_t v) {
