@@ -4,8 +4,8 @@
 //
 //   TTY (stdout is a terminal): one line redrawn in place with '\r', at most
 //     every `tty_refresh_seconds` (default 0.1 s = 10 times a second):
-//       [#########...........] 450/1000 ep 2/5 loss 0.4312 lr 0.001 \
-//           1.25e+03 samples/s ETA 00:44
+//       [#########...........] 450/1000 ep 2/5 loss 0.4312 lr 0.001
+//           1250 samples/s ETA 00:44          (one line on the terminal)
 //     The line is cut to the terminal width so it never wraps.
 //   Plain (a log file, a pipe, CI): one complete line per report, never '\r'
 //     or escape codes, throttled to every `log_interval_steps` steps and/or
