@@ -24,8 +24,11 @@
 // state_dict(): a std::map<std::string, double> (values exact; store each as
 // a float64 0-D tensor to checkpoint it): "last_epoch", "base_lrs.<g>",
 // "last_lrs.<g>" plus scheduler-specific counters. load_state_dict() checks
-// the group count and that every key is present (ValueError naming the key).
-// The optimizer's own state dict restores the groups' current lr.
+// the group count and that the keys are exactly the ones this scheduler
+// writes (ValueError naming the key), then also writes last_lrs into the
+// groups (the optimizer's own state dict restores the same values). Resume
+// order: build optimizer and scheduler as in the original run, then load
+// both states; the continuation is bit-identical.
 //
 // Errors: ValueError for invalid arguments (non-positive step_size, factor
 // outside its range, total_steps < warmup_steps, ...), for OneCycleLR

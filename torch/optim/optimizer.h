@@ -306,8 +306,9 @@ std::unique_ptr<Optimizer> MakeOptimizer(const std::string& name,
 // Scales every defined grad in place by max_norm / (total_norm + 1e-6) when
 // that is < 1, where total_norm is the norm_type-norm of all grads together
 // (norm_type > 0, or INFINITY for the max-abs norm). Returns total_norm
-// (0 when no parameter has a grad). With error_if_nonfinite, a NaN/Inf total
-// norm throws ValueError instead of scaling.
+// (0 when no parameter has a grad). Like PyTorch, an infinite norm scales by
+// 0 and a NaN norm makes the grads NaN; with error_if_nonfinite a NaN/Inf
+// total norm throws ValueError instead. The norm is accumulated in double.
 double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm,
                        double norm_type = 2.0, bool error_if_nonfinite = false);
 // Clamps every defined grad in place to [-clip, clip] (clip >= 0).

@@ -8,6 +8,7 @@
 // CPU kernels may use FMA).
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "torch/core/error.h"
@@ -28,7 +29,7 @@ void ForChunks(int64_t n, const F& body) {
 // torch.maximum: NaN in either operand gives NaN.
 template <typename T>
 inline T NanMax(T a, T b) {
-  return (a > b || a != a) ? a : b;
+  return ((a > b) | (a != a)) ? a : b;
 }
 
 // The state buffer `name`, created (filled with `init`) when missing: a
@@ -40,142 +41,222 @@ Tensor& Buffer(const Tensor& param, const std::string& name, double init,
   return b;
 }
 
+// The loops are branch-free so GCC vectorizes them at -O2: loop-invariant
+// options are template arguments or exact arithmetic (maximize multiplies by
+// -1; AdamW's decay factor and SGD's first-step coefficients are 1 / 0 when
+// unused), and each chunk gets its own restrict pointers.
+
+// Calls f(std::integral_constant<bool, b>) so a runtime flag becomes a
+// template argument.
+template <typename F>
+void WithFlag(bool b, const F& f) {
+  if (b) {
+    f(std::true_type{});
+  } else {
+    f(std::false_type{});
+  }
+}
+
 // --- SGD ------------------------------------------------------------------
 
 template <typename T>
-void SgdKernel(int64_t n, T* __restrict__ p, const T* __restrict__ g,
-               T* __restrict__ buf, bool first, const GroupOptions& o) {
-  const bool maximize = o.maximize;
-  const bool decay = o.weight_decay != 0;
-  const bool use_momentum = o.momentum != 0;
-  const bool nesterov = o.nesterov;
-  const T wd = static_cast<T>(o.weight_decay);
-  const T momentum = static_cast<T>(o.momentum);
-  const T one_minus_dampening = static_cast<T>(1 - o.dampening);
-  const T neg_lr = static_cast<T>(-o.lr);
-  ForChunks(n, [&](int64_t lo, int64_t hi) {
+struct SgdCoef {
+  T sign, wd, momentum, buf_momentum, one_minus_dampening, neg_lr;
+};
+
+template <typename T, bool kDecay, bool kMomentum, bool kNesterov>
+void SgdChunk(int64_t n, T* __restrict__ p, const T* __restrict__ g,
+              T* __restrict__ buf, const SgdCoef<T> c) {
 #pragma omp simd
-    for (int64_t i = lo; i < hi; ++i) {
-      T d = maximize ? -g[i] : g[i];
-      if (decay) d = d + wd * p[i];
-      if (use_momentum) {
-        const T b = first ? d : buf[i] * momentum + one_minus_dampening * d;
-        buf[i] = b;
-        d = nesterov ? d + momentum * b : b;
-      }
-      p[i] = p[i] + neg_lr * d;
+  for (int64_t i = 0; i < n; ++i) {
+    const T pi = p[i];
+    T d = g[i] * c.sign;
+    if constexpr (kDecay) d = d + c.wd * pi;
+    if constexpr (kMomentum) {
+      // First step: the zero buffer * 0 + 1 * d == d, PyTorch's clone(d).
+      const T b = buf[i] * c.buf_momentum + c.one_minus_dampening * d;
+      buf[i] = b;
+      d = kNesterov ? d + c.momentum * b : b;
     }
+    p[i] = pi + c.neg_lr * d;
+  }
+}
+
+template <typename T>
+void SgdKernel(int64_t n, T* p, const T* g, T* buf, bool first,
+               const GroupOptions& o) {
+  const SgdCoef<T> c{static_cast<T>(o.maximize ? -1 : 1),
+                     static_cast<T>(o.weight_decay),
+                     static_cast<T>(o.momentum),
+                     static_cast<T>(first ? 0.0 : o.momentum),
+                     static_cast<T>(first ? 1.0 : 1 - o.dampening),
+                     static_cast<T>(-o.lr)};
+  const bool momentum = o.momentum != 0;
+  WithFlag(o.weight_decay != 0, [&](auto decay) {
+    ForChunks(n, [&](int64_t lo, int64_t hi) {
+      if (!momentum) {
+        SgdChunk<T, decay, false, false>(hi - lo, p + lo, g + lo, nullptr, c);
+      } else if (o.nesterov) {
+        SgdChunk<T, decay, true, true>(hi - lo, p + lo, g + lo, buf + lo, c);
+      } else {
+        SgdChunk<T, decay, true, false>(hi - lo, p + lo, g + lo, buf + lo, c);
+      }
+    });
   });
 }
 
 // --- Adam / AdamW -----------------------------------------------------------
 
 template <typename T>
-void AdamKernel(int64_t n, T* __restrict__ p, const T* __restrict__ g,
-                T* __restrict__ m, T* __restrict__ v, T* __restrict__ vmax,
+struct AdamCoef {
+  T sign, wd, decay_factor, beta1, beta2, one_minus_beta1, one_minus_beta2,
+      neg_step_size, bc2_sqrt, eps;
+};
+
+template <typename T, bool kL2, bool kAmsgrad>
+void AdamChunk(int64_t n, T* __restrict__ p, const T* __restrict__ g,
+               T* __restrict__ m, T* __restrict__ v, T* __restrict__ vmax,
+               const AdamCoef<T> c) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    T gr = g[i] * c.sign;
+    const T pi = p[i] * c.decay_factor;  // AdamW; 1 for Adam
+    if constexpr (kL2) gr = gr + c.wd * pi;
+    const T mi = m[i] * c.beta1 + c.one_minus_beta1 * gr;
+    const T vi = v[i] * c.beta2 + c.one_minus_beta2 * gr * gr;
+    m[i] = mi;
+    v[i] = vi;
+    T second = vi;
+    if constexpr (kAmsgrad) {
+      second = NanMax(vmax[i], vi);
+      vmax[i] = second;
+    }
+    const T denom = std::sqrt(second) / c.bc2_sqrt + c.eps;
+    p[i] = pi + c.neg_step_size * (mi / denom);
+  }
+}
+
+template <typename T>
+void AdamKernel(int64_t n, T* p, const T* g, T* m, T* v, T* vmax,
                 bool decoupled, int64_t step, const GroupOptions& o) {
-  const bool maximize = o.maximize;
-  const bool l2 = !decoupled && o.weight_decay != 0;
-  const bool amsgrad = o.amsgrad;
-  const T wd = static_cast<T>(o.weight_decay);
-  const T decay_factor = static_cast<T>(1 - o.lr * o.weight_decay);
-  const T beta1 = static_cast<T>(o.beta1);
-  const T beta2 = static_cast<T>(o.beta2);
-  const T one_minus_beta1 = static_cast<T>(1 - o.beta1);
-  const T one_minus_beta2 = static_cast<T>(1 - o.beta2);
   // Python floats in PyTorch: computed in double, then used as scalars.
   const double s = static_cast<double>(step);
   const double bias_correction1 = 1 - std::pow(o.beta1, s);
   const double bias_correction2 = 1 - std::pow(o.beta2, s);
-  const T neg_step_size = static_cast<T>(-(o.lr / bias_correction1));
-  const T bc2_sqrt = static_cast<T>(std::sqrt(bias_correction2));
-  const T eps = static_cast<T>(o.eps);
-  ForChunks(n, [&](int64_t lo, int64_t hi) {
-#pragma omp simd
-    for (int64_t i = lo; i < hi; ++i) {
-      T gr = maximize ? -g[i] : g[i];
-      T pi = p[i];
-      if (decoupled) pi = pi * decay_factor;
-      if (l2) gr = gr + wd * pi;
-      const T mi = m[i] * beta1 + one_minus_beta1 * gr;
-      const T vi = v[i] * beta2 + one_minus_beta2 * gr * gr;
-      m[i] = mi;
-      v[i] = vi;
-      T second = vi;
-      if (amsgrad) {
-        second = NanMax(vmax[i], vi);
-        vmax[i] = second;
-      }
-      const T denom = std::sqrt(second) / bc2_sqrt + eps;
-      p[i] = pi + neg_step_size * (mi / denom);
-    }
+  const AdamCoef<T> c{
+      static_cast<T>(o.maximize ? -1 : 1),
+      static_cast<T>(o.weight_decay),
+      static_cast<T>(decoupled ? 1 - o.lr * o.weight_decay : 1.0),
+      static_cast<T>(o.beta1),
+      static_cast<T>(o.beta2),
+      static_cast<T>(1 - o.beta1),
+      static_cast<T>(1 - o.beta2),
+      static_cast<T>(-(o.lr / bias_correction1)),
+      static_cast<T>(std::sqrt(bias_correction2)),
+      static_cast<T>(o.eps)};
+  WithFlag(!decoupled && o.weight_decay != 0, [&](auto l2) {
+    WithFlag(o.amsgrad, [&](auto amsgrad) {
+      ForChunks(n, [&](int64_t lo, int64_t hi) {
+        AdamChunk<T, l2, amsgrad>(hi - lo, p + lo, g + lo, m + lo, v + lo,
+                                  amsgrad ? vmax + lo : nullptr, c);
+      });
+    });
   });
 }
 
 // --- RMSprop ---------------------------------------------------------------
 
 template <typename T>
-void RmspropKernel(int64_t n, T* __restrict__ p, const T* __restrict__ g,
-                   T* __restrict__ sq, T* __restrict__ gavg,
-                   T* __restrict__ buf, const GroupOptions& o) {
-  const bool maximize = o.maximize;
-  const bool decay = o.weight_decay != 0;
-  const bool centered = o.centered;
-  const bool use_momentum = o.momentum > 0;
-  const T wd = static_cast<T>(o.weight_decay);
-  const T alpha = static_cast<T>(o.alpha);
-  const T one_minus_alpha = static_cast<T>(1 - o.alpha);
-  const T eps = static_cast<T>(o.eps);
-  const T momentum = static_cast<T>(o.momentum);
-  const T neg_lr = static_cast<T>(-o.lr);
-  ForChunks(n, [&](int64_t lo, int64_t hi) {
+struct RmspropCoef {
+  T sign, wd, alpha, one_minus_alpha, eps, momentum, neg_lr;
+};
+
+template <typename T, bool kDecay, bool kCentered, bool kMomentum>
+void RmspropChunk(int64_t n, T* __restrict__ p, const T* __restrict__ g,
+                  T* __restrict__ sq, T* __restrict__ gavg, T* __restrict__ buf,
+                  const RmspropCoef<T> c) {
 #pragma omp simd
-    for (int64_t i = lo; i < hi; ++i) {
-      T gr = maximize ? -g[i] : g[i];
-      if (decay) gr = gr + wd * p[i];
-      const T si = sq[i] * alpha + one_minus_alpha * gr * gr;
-      sq[i] = si;
-      T avg;
-      if (centered) {
-        const T ai = gavg[i] * alpha + one_minus_alpha * gr;
-        gavg[i] = ai;
-        avg = std::sqrt(si + T(-1) * ai * ai);
-      } else {
-        avg = std::sqrt(si);
-      }
-      avg = avg + eps;
-      if (use_momentum) {
-        const T b = buf[i] * momentum + gr / avg;
-        buf[i] = b;
-        p[i] = p[i] + neg_lr * b;
-      } else {
-        p[i] = p[i] + neg_lr * (gr / avg);
-      }
+  for (int64_t i = 0; i < n; ++i) {
+    const T pi = p[i];
+    T gr = g[i] * c.sign;
+    if constexpr (kDecay) gr = gr + c.wd * pi;
+    const T si = sq[i] * c.alpha + c.one_minus_alpha * gr * gr;
+    sq[i] = si;
+    T avg;
+    if constexpr (kCentered) {
+      const T ai = gavg[i] * c.alpha + c.one_minus_alpha * gr;
+      gavg[i] = ai;
+      avg = std::sqrt(si + T(-1) * ai * ai);
+    } else {
+      avg = std::sqrt(si);
     }
+    avg = avg + c.eps;
+    if constexpr (kMomentum) {
+      const T b = buf[i] * c.momentum + gr / avg;
+      buf[i] = b;
+      p[i] = pi + c.neg_lr * b;
+    } else {
+      p[i] = pi + c.neg_lr * (gr / avg);
+    }
+  }
+}
+
+template <typename T>
+void RmspropKernel(int64_t n, T* p, const T* g, T* sq, T* gavg, T* buf,
+                   const GroupOptions& o) {
+  const RmspropCoef<T> c{static_cast<T>(o.maximize ? -1 : 1),
+                         static_cast<T>(o.weight_decay),
+                         static_cast<T>(o.alpha),
+                         static_cast<T>(1 - o.alpha),
+                         static_cast<T>(o.eps),
+                         static_cast<T>(o.momentum),
+                         static_cast<T>(-o.lr)};
+  WithFlag(o.weight_decay != 0, [&](auto decay) {
+    WithFlag(o.centered, [&](auto centered) {
+      WithFlag(o.momentum > 0, [&](auto momentum) {
+        ForChunks(n, [&](int64_t lo, int64_t hi) {
+          RmspropChunk<T, decay, centered, momentum>(
+              hi - lo, p + lo, g + lo, sq + lo, centered ? gavg + lo : nullptr,
+              momentum ? buf + lo : nullptr, c);
+        });
+      });
+    });
   });
 }
 
 // --- Adagrad ---------------------------------------------------------------
 
 template <typename T>
-void AdagradKernel(int64_t n, T* __restrict__ p, const T* __restrict__ g,
-                   T* __restrict__ sum, int64_t step, const GroupOptions& o) {
-  const bool maximize = o.maximize;
-  const bool decay = o.weight_decay != 0;
-  const T wd = static_cast<T>(o.weight_decay);
-  const double clr = o.lr / (1 + (static_cast<double>(step) - 1) * o.lr_decay);
-  const T neg_clr = static_cast<T>(-clr);
-  const T eps = static_cast<T>(o.eps);
-  ForChunks(n, [&](int64_t lo, int64_t hi) {
+struct AdagradCoef {
+  T sign, wd, neg_clr, eps;
+};
+
+template <typename T, bool kDecay>
+void AdagradChunk(int64_t n, T* __restrict__ p, const T* __restrict__ g,
+                  T* __restrict__ sum, const AdagradCoef<T> c) {
 #pragma omp simd
-    for (int64_t i = lo; i < hi; ++i) {
-      T gr = maximize ? -g[i] : g[i];
-      if (decay) gr = gr + wd * p[i];
-      const T si = sum[i] + T(1) * gr * gr;
-      sum[i] = si;
-      const T stdev = std::sqrt(si) + eps;
-      p[i] = p[i] + neg_clr * (gr / stdev);
-    }
+  for (int64_t i = 0; i < n; ++i) {
+    const T pi = p[i];
+    T gr = g[i] * c.sign;
+    if constexpr (kDecay) gr = gr + c.wd * pi;
+    const T si = sum[i] + T(1) * gr * gr;
+    sum[i] = si;
+    const T stdev = std::sqrt(si) + c.eps;
+    p[i] = pi + c.neg_clr * (gr / stdev);
+  }
+}
+
+template <typename T>
+void AdagradKernel(int64_t n, T* p, const T* g, T* sum, int64_t step,
+                   const GroupOptions& o) {
+  const double clr = o.lr / (1 + (static_cast<double>(step) - 1) * o.lr_decay);
+  const AdagradCoef<T> c{static_cast<T>(o.maximize ? -1 : 1),
+                         static_cast<T>(o.weight_decay), static_cast<T>(-clr),
+                         static_cast<T>(o.eps)};
+  WithFlag(o.weight_decay != 0, [&](auto decay) {
+    ForChunks(n, [&](int64_t lo, int64_t hi) {
+      AdagradChunk<T, decay>(hi - lo, p + lo, g + lo, sum + lo, c);
+    });
   });
 }
 
@@ -225,7 +306,7 @@ void SGD::Update(const Tensor& param, const Tensor& grad, const GroupOptions& o,
     auto it = state.buffers.find("momentum_buffer");
     first = it == state.buffers.end();
     if (first) {
-      buf = empty(param.sizes(), param.dtype());
+      buf = zeros(param.sizes(), param.dtype());
       state.buffers["momentum_buffer"] = buf;
     } else {
       buf = it->second;
