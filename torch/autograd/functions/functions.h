@@ -5,11 +5,13 @@
 // and records its backward when an input requires grad.
 #pragma once
 
-#include "torch/autograd/functions/arith.h"   // IWYU pragma: export
-#include "torch/autograd/functions/index.h"   // IWYU pragma: export
-#include "torch/autograd/functions/linalg.h"  // IWYU pragma: export
-#include "torch/autograd/functions/nn.h"      // IWYU pragma: export
-#include "torch/autograd/functions/norm.h"    // IWYU pragma: export
-#include "torch/autograd/functions/random.h"  // IWYU pragma: export
-#include "torch/autograd/functions/shape.h"   // IWYU pragma: export
-#include "torch/autograd/variable.h"          // IWYU pragma: export
+#include "torch/autograd/functions/arith.h"      // IWYU pragma: export
+#include "torch/autograd/functions/index.h"      // IWYU pragma: export
+#include "torch/autograd/functions/linalg.h"     // IWYU pragma: export
+#include "torch/autograd/functions/nn.h"         // IWYU pragma: export
+#include "torch/autograd/functions/norm.h"       // IWYU pragma: export
+#include "torch/autograd/functions/pointwise.h"  // IWYU pragma: export
+#include "torch/autograd/functions/random.h"     // IWYU pragma: export
+#include "torch/autograd/functions/reduce.h"     // IWYU pragma: export
+#include "torch/autograd/functions/shape.h"      // IWYU pragma: export
+#include "torch/autograd/variable.h"             // IWYU pragma: export

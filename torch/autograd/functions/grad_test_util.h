@@ -1,0 +1,116 @@
+// File: torch/autograd/functions/grad_test_util.h
+//
+// Test-only helpers shared by pointwise_grad_test.cc and reduce_grad_test.cc:
+// deterministic float64 inputs, leaves in several memory layouts, a
+// one-output GradCheck wrapper and a comparison of gradients with a golden
+// file written by PyTorch.
+//
+// Example:
+//   Tensor x = LeafIn("transposed", Range(0.5, 2.0), /*seed=*/7);  // [3, 4]
+//   EXPECT_EQ(CheckGrad([](const TensorList& in) { return ad::log(in[0]); },
+//                       {x}), "");
+//
+// Errors: GoldenTensor fails the running test (no throw) when a name is
+// missing from the golden file; GradCheck's own errors propagate.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "torch/autograd/grad_mode.h"
+#include "torch/autograd/gradcheck.h"
+#include "torch/autograd/variable.h"
+#include "torch/core/ops.h"
+#include "torch/core/pointwise_ops.h"
+#include "torch/testing/tensor_matchers.h"
+
+namespace tch::autograd::grad_test {
+
+// Deterministic float64 values in [lo, hi).
+inline Tensor Uniform(IntList sizes, double lo, double hi, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> dist(lo, hi);
+  int64_t n = 1;
+  for (int64_t s : sizes) n *= s;
+  std::vector<double> values(static_cast<size_t>(n));
+  for (double& v : values) v = dist(gen);
+  return from_vector(values, sizes);
+}
+
+// Makes an input of the given shape from a seed.
+using Maker = std::function<Tensor(IntList sizes, uint32_t seed)>;
+
+inline Maker Range(double lo, double hi) {
+  return [lo, hi](IntList sizes, uint32_t seed) {
+    return Uniform(sizes, lo, hi, seed);
+  };
+}
+
+// Values with |v| in [0.2, 1.7) and both signs: away from kinks at 0.
+inline Tensor AwayFromZero(IntList sizes, uint32_t seed) {
+  Tensor u = Uniform(sizes, -1.5, 1.5, seed);
+  return tch::add(u, tch::mul(tch::sign(u), 0.2));
+}
+
+inline const char* const kLayouts[] = {"contiguous", "transposed", "sliced"};
+
+// A [3, 4] leaf laid out as `layout`: "contiguous", "transposed" (a view of
+// a [4, 3] tensor) or "sliced" (every other column of a [3, 8] tensor).
+inline Tensor LeafIn(const std::string& layout, const Maker& make,
+                     uint32_t seed) {
+  if (layout == "transposed") return requires_grad_(make({4, 3}, seed).t());
+  if (layout == "sliced") {
+    return requires_grad_(make({3, 8}, seed).slice(1, 0, 8, 2));
+  }
+  return requires_grad_(make({3, 4}, seed));
+}
+
+// GradCheck of a function with one output. Fails first when that output
+// is not finite at `inputs`: GradCheck cannot compare NaN or inf values, so
+// such a check would pass without checking anything.
+inline std::string CheckGrad(const std::function<Tensor(const TensorList&)>& f,
+                             const TensorList& inputs,
+                             const GradCheckOptions& options = {}) {
+  {
+    NoGradGuard no_grad;
+    for (double v : f(inputs).to(DType::kFloat64).ToVector<double>()) {
+      if (!std::isfinite(v)) return "the checked output has NaN or inf";
+    }
+  }
+  return GradCheck([&f](const TensorList& in) { return TensorList{f(in)}; },
+                   inputs, options);
+}
+
+// Loads "<name>.<input>" from `golden` as leaves, applies f, backpropagates
+// "<name>.g" and expects each gradient to equal "<name>.g<input>" (PyTorch's;
+// an input PyTorch left unused must get zeros or nothing).
+inline void ExpectGoldenGrads(
+    const std::string& golden, const std::string& name,
+    const std::vector<std::string>& inputs,
+    const std::function<Tensor(const TensorList&)>& f) {
+  SCOPED_TRACE(name);
+  TensorList leaves;
+  for (const std::string& input : inputs) {
+    leaves.push_back(requires_grad_(
+        tch::testing::GoldenTensor(golden, name + "." + input).clone()));
+  }
+  Tensor y = f(leaves);
+  TensorList grads =
+      grad({y}, leaves, {tch::testing::GoldenTensor(golden, name + ".g")},
+           /*retain_graph=*/false, /*allow_unused=*/true);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    Tensor expected =
+        tch::testing::GoldenTensor(golden, name + ".g" + inputs[i]);
+    Tensor actual = grads[i].defined() ? grads[i] : zeros_like(leaves[i]);
+    EXPECT_TRUE(tch::testing::TensorsClose(actual, expected, 1e-12, 1e-14))
+        << name << ": gradient of " << inputs[i];
+  }
+}
+
+}  // namespace tch::autograd::grad_test
