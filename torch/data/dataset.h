@@ -52,8 +52,8 @@ namespace tch::data {
 
 // One batch: `size` examples stacked along dim 0 of `inputs` and `targets`.
 struct Batch {
-  Tensor inputs;
-  Tensor targets;
+  Tensor inputs = {};
+  Tensor targets = {};
   int64_t size = 0;
 };
 
@@ -181,7 +181,7 @@ enum class CsvLabel {
 };
 
 struct CsvOptions {
-  std::string path;
+  std::string path = {};
   // The label column: a header name, or a 0-based index (negative counts
   // from the end: -1 is the last column, the default).
   std::variant<std::string, int64_t> label_column = int64_t{-1};
@@ -267,11 +267,11 @@ inline constexpr char kFortunesDir[] = "/usr/share/games/fortunes";
 struct TextOptions {
   // Files concatenated in order (a directory is expanded to its regular
   // files, sorted, skipping *.dat and *.u8 index/duplicate files).
-  std::vector<std::string> paths;
+  std::vector<std::string> paths = {};
   Vocab::Kind vocab = Vocab::Kind::kChar;
   // When set, this vocabulary is used instead of one built from the text
   // (e.g. the one saved with a checkpoint); characters outside it are errors.
-  std::optional<Vocab> fixed_vocab;
+  std::optional<Vocab> fixed_vocab = {};
   int64_t context_length = 64;  // T
   // The last `val_fraction` of the token stream is the validation split.
   double val_fraction = 0.1;

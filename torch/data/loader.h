@@ -67,7 +67,7 @@ struct LoaderOptions {
   uint64_t seed = 0;
   // Batches prepared ahead on a background thread; 0 = synchronous.
   int64_t prefetch = 0;
-  Augmentation augmentation;
+  Augmentation augmentation = {};
   // Use only the first `limit` examples of the dataset (0 = all).
   int64_t limit = 0;
 };
