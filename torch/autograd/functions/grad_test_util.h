@@ -23,7 +23,6 @@
 #include <string>
 #include <vector>
 
-#include "torch/autograd/grad_mode.h"
 #include "torch/autograd/gradcheck.h"
 #include "torch/autograd/variable.h"
 #include "torch/core/ops.h"
@@ -71,16 +70,31 @@ inline Tensor LeafIn(const std::string& layout, const Maker& make,
   return requires_grad_(make({3, 4}, seed));
 }
 
-// GradCheck of a function with one output. Fails first when that output
-// is not finite at `inputs`: GradCheck cannot compare NaN or inf values, so
-// such a check would pass without checking anything.
+inline bool AllFinite(const Tensor& t) {
+  for (double v : t.to(DType::kFloat64).ToVector<double>()) {
+    if (!std::isfinite(v)) return false;
+  }
+  return true;
+}
+
+// GradCheck of a function with one output. First requires the output and
+// its gradients (for an all-ones upstream gradient) to be finite at
+// `inputs`: GradCheck's tolerance test is false for NaN, so a NaN on either
+// side would pass without checking anything.
 inline std::string CheckGrad(const std::function<Tensor(const TensorList&)>& f,
                              const TensorList& inputs,
                              const GradCheckOptions& options = {}) {
-  {
-    NoGradGuard no_grad;
-    for (double v : f(inputs).to(DType::kFloat64).ToVector<double>()) {
-      if (!std::isfinite(v)) return "the checked output has NaN or inf";
+  Tensor out = f(inputs);
+  if (!AllFinite(out)) return "the checked output has NaN or inf";
+  TensorList leaves;
+  for (const Tensor& in : inputs) {
+    if (in.defined() && requires_grad(in)) leaves.push_back(in);
+  }
+  if (requires_grad(out)) {
+    TensorList grads = grad({out}, leaves, {ones_like(out)},
+                            /*retain_graph=*/false, /*allow_unused=*/true);
+    for (const Tensor& g : grads) {
+      if (g.defined() && !AllFinite(g)) return "a gradient has NaN or inf";
     }
   }
   return GradCheck([&f](const TensorList& in) { return TensorList{f(in)}; },
