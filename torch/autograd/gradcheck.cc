@@ -141,8 +141,11 @@ std::string GradCheck(const std::function<TensorList(const TensorList&)>& fn,
       for (size_t k = 0; k < total_out; ++k) {
         const double numerical = (plus[k] - minus[k]) / (2 * options.eps);
         const double analytical = analytic[k][i][j];
-        if (std::abs(numerical - analytical) >
-            options.atol + options.rtol * std::abs(numerical)) {
+        // A NaN or infinite value on either side is a failure: comparisons
+        // with NaN are false, which would otherwise pass silently.
+        if (!std::isfinite(numerical) || !std::isfinite(analytical) ||
+            std::abs(numerical - analytical) >
+                options.atol + options.rtol * std::abs(numerical)) {
           std::ostringstream msg;
           msg.precision(10);
           msg << "Jacobian mismatch for output element " << k

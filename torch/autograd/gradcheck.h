@@ -29,7 +29,8 @@ struct GradCheckOptions {
   double rtol = 1e-3;
 };
 
-// "" when every analytic gradient matches; otherwise a description of the
+// "" when every analytic gradient matches (a non-finite value on either side
+// never does); otherwise a description of the
 // first mismatch (input, element, numerical and analytical values).
 std::string GradCheck(const std::function<TensorList(const TensorList&)>& fn,
                       const TensorList& inputs,
