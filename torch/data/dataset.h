@@ -17,8 +17,9 @@
 //   images (IDX, Fashion-MNIST, synthetic): inputs float32 [B, ...shape],
 //       targets int64 [B] class ids in [0, num_classes).
 //   CSV: inputs float32 [B, F]; targets int64 [B] class ids when the label
-//       column holds only integers >= 0 (num_classes = max + 1), otherwise
-//       float32 [B] regression values (num_classes = 0). See CsvLabel.
+//       column holds only integers >= 0 (num_classes = max + 1) or names
+//       (ids = positions in the sorted names), otherwise float32 [B]
+//       regression values (num_classes = 0). See CsvLabel.
 //   text: inputs int64 [B, T] token ids, targets int64 [B, T] the next token
 //       of each position (inputs shifted by one); num_classes = 0 and
 //       vocab_size() > 0.
