@@ -2,7 +2,8 @@
 //
 // Training curves as a PNG, with no plotting library: a small rasterizer
 // (axes, "nice" 1-2-5 ticks, tick labels, titles and legends in a built-in
-// 5x7 bitmap font, 2-pixel lines in distinct colors) and a PNG encoder
+// 5x7 bitmap font, 2-pixel lines in distinct colors, a legend in the
+// corner that hides the least of the curves) and a PNG encoder
 // (8-bit RGB, zlib deflate, CRC-checked IHDR/IDAT/IEND chunks). The file is
 // written atomically (torch/core/file_util.h).
 //
