@@ -1,6 +1,9 @@
 // The `tch` command-line tool: a thin dispatcher over library calls. Parses
 // the subcommand, runs it, and turns tch::Error into one line on stderr and
 // exit code 1 (never a stack trace).
+#include <unistd.h>
+
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -21,6 +24,12 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
+    {"train", &RunTrain, "train a model from a YAML config"},
+    {"eval", &RunEval, "evaluate a checkpoint on the config's eval split"},
+    {"predict", &RunPredict, "run a trained model on new inputs"},
+    {"bench", &RunBench, "time forward, backward and optimizer per step"},
+    {"check", &RunCheck, "validate a config, its data and one step"},
+    {"config", &RunConfig, "print the resolved config or the config docs"},
     {"info", &RunInfo,
      "print version, build configuration, CPU features and GPUs"},
     {"verify", &RunVerify, "check a signed release's signature and checksums"},
@@ -58,6 +67,10 @@ int Main(int argc, char** argv) {
       } catch (const Error& e) {
         std::cerr << "tch " << c.name << ": error: " << e.what() << "\n";
         return kExitUserError;
+      } catch (const std::bad_alloc&) {
+        std::cerr << "tch " << c.name << ": error: out of memory (try a "
+                  << "smaller data.batch_size)\n";
+        return kExitUserError;
       }
     }
   }
@@ -71,5 +84,13 @@ int Main(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   tch::cpu::MaybeReexecWithFastBlas(argv);
+  // Under `bazel run`, paths on the command line are the user's: resolve
+  // them from where bazel was invoked, not from the runfiles tree.
+  if (const char* dir = std::getenv("BUILD_WORKING_DIRECTORY")) {
+    if (::chdir(dir) != 0) {
+      std::cerr << "tch: cannot enter " << dir << "\n";
+      return 1;
+    }
+  }
   return tch::cli::Main(argc, argv);
 }
