@@ -14,7 +14,9 @@
 //   BCEWithLogitsLoss(weight, pos_weight, reduction)
 //
 // Example:
-//   tch::nn::CrossEntropyLoss criterion({.label_smoothing = 0.1});
+//   tch::ClassLossOptions options;
+//   options.label_smoothing = 0.1;
+//   tch::nn::CrossEntropyLoss criterion(options);
 //   Tensor loss = criterion(logits, labels);     // 0-D
 //   tch::autograd::backward(loss);
 //
@@ -47,6 +49,7 @@ class Loss : public Module {
 
 class CrossEntropyLoss : public Loss {
  public:
+  using Loss::forward;
   explicit CrossEntropyLoss(ClassLossOptions options = {});
   Tensor forward(const Tensor& input, const Tensor& target) override;
   ClassLossOptions options;
@@ -57,6 +60,7 @@ class CrossEntropyLoss : public Loss {
 
 class NLLLoss : public Loss {
  public:
+  using Loss::forward;
   explicit NLLLoss(ClassLossOptions options = {});
   Tensor forward(const Tensor& input, const Tensor& target) override;
   ClassLossOptions options;
@@ -64,6 +68,7 @@ class NLLLoss : public Loss {
 
 class MSELoss : public Loss {
  public:
+  using Loss::forward;
   explicit MSELoss(Reduction reduction = Reduction::kMean)
       : Loss("MSELoss"), reduction(reduction) {}
   Tensor forward(const Tensor& input, const Tensor& target) override;
@@ -72,6 +77,7 @@ class MSELoss : public Loss {
 
 class L1Loss : public Loss {
  public:
+  using Loss::forward;
   explicit L1Loss(Reduction reduction = Reduction::kMean)
       : Loss("L1Loss"), reduction(reduction) {}
   Tensor forward(const Tensor& input, const Tensor& target) override;
@@ -80,6 +86,7 @@ class L1Loss : public Loss {
 
 class SmoothL1Loss : public Loss {
  public:
+  using Loss::forward;
   explicit SmoothL1Loss(Reduction reduction = Reduction::kMean,
                         double beta = 1.0);
   Tensor forward(const Tensor& input, const Tensor& target) override;
@@ -89,6 +96,7 @@ class SmoothL1Loss : public Loss {
 
 class BCEWithLogitsLoss : public Loss {
  public:
+  using Loss::forward;
   explicit BCEWithLogitsLoss(Tensor weight = {}, Tensor pos_weight = {},
                              Reduction reduction = Reduction::kMean);
   Tensor forward(const Tensor& input, const Tensor& target) override;
