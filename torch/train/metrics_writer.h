@@ -7,13 +7,16 @@
 //                    {"step":120,"epoch":1,"split":"train",
 //                     "loss":0.6931471805599453,"lr":0.1}
 //                  step, epoch, split first, then the metric names sorted
-//                  (byte order). Doubles are printed in the shortest form
-//                  that reads back to the same bits; NaN and infinities, which
-//                  JSON lacks, are written as the strings "NaN", "Infinity"
-//                  and "-Infinity" (Python's float() parses all three).
+//                  (byte order). Doubles are printed so that they read back
+//                  to the same bits (nlohmann::json's Grisu2: 0.1, 1.0,
+//                  1e-05); NaN and infinities, which JSON lacks, are written
+//                  as the strings "NaN", "Infinity" and "-Infinity" (Python's
+//                  float() parses all three).
 //   metrics.csv    the same records as a table: header
 //                  `step,epoch,split,<metric names sorted>`, one row per
-//                  record, an empty cell where a record lacks a metric.
+//                  record, an empty cell where a record lacks a metric;
+//                  numbers in shortest round-trip form, non-finite values
+//                  as nan, inf, -inf; names with ',' or '"' quoted (RFC 4180).
 //                  When a record brings a metric name not seen before, the
 //                  CSV is regenerated from metrics.jsonl with the widened
 //                  header (atomically), so the file is always one
@@ -34,7 +37,8 @@
 // the checkpoint at step S, TruncateAfterStep(S) drops every record with
 // step > S (and any torn line) from all three files and rebuilds the CSV, so
 // that the records the resumed run appends next produce exactly the files an
-// uninterrupted run would have written.
+// uninterrupted run would have written. Records of step S are kept, so log
+// everything of step S (its eval too) before committing the checkpoint at S.
 //
 // Not thread-safe: one writer per directory, used from one thread.
 //
