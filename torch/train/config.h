@@ -43,6 +43,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <string>
@@ -64,9 +65,11 @@ class ConfigError : public ValueError {
 struct ConfigMark {
   enum class Source { kDefault, kFile, kCommandLine };
   Source source = Source::kDefault;
-  std::string file;  // kFile: the path as given (base files: joined path)
-  int line = 0;      // kFile: 1-based; 0 = unknown
-  int column = 0;    // kFile: 1-based; 0 = unknown
+  // kFile: the path as given (base files: joined to the including file's
+  // directory); kCommandLine: the override argument ("optimizer.lr=0.1").
+  std::string file;
+  int line = 0;    // kFile: 1-based; 0 = unknown
+  int column = 0;  // kFile: 1-based; 0 = unknown
 };
 
 // "cnn.yaml:14:9" (file with line and column), "cnn.yaml" (no line known),
@@ -198,7 +201,8 @@ struct DataConfig {
   std::string train_images, train_labels, test_images, test_labels;
   // csv: exactly one path; text: one or more (`path: a.txt` or a list)
   std::vector<std::string> paths;
-  // csv: a column name, or an index when written as an integer
+  // csv: a column name, or an index when written as an integer (then
+  // label_column is "")
   std::string label_column = "label";
   int64_t label_column_index = -1;  // >= 0 when given as an integer
   CsvHeader header = CsvHeader::kAuto;
@@ -305,12 +309,19 @@ struct LoadedConfig {
 LoadedConfig LoadConfig(const std::string& path,
                         const std::vector<std::string>& overrides = {});
 
+// Reads one config file (a `base:`); throws tch::IoError
+// "cannot read config 'x.yaml': <reason>".
+using ConfigFileReader = std::function<std::string(const std::string& path)>;
+std::string ReadConfigFile(const std::string& path);
+
 // Like LoadConfig, with the top file's text given; `name` is used in
-// messages and to resolve a relative `base:`. run_dir defaults to
+// messages and to resolve a relative `base:`, which is read with
+// `read_file` (default ReadConfigFile). run_dir defaults to
 // runs/<stem of name>.
 LoadedConfig LoadConfigFromString(
     const std::string& text, const std::string& name,
-    const std::vector<std::string>& overrides = {});
+    const std::vector<std::string>& overrides = {},
+    const ConfigFileReader& read_file = nullptr);
 
 // The YAML of `config` in schema order (what LoadedConfig::ResolvedYaml
 // returns).
