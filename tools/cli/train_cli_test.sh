@@ -69,21 +69,22 @@ grep -q "already has checkpoints (newest: step 60); pass --resume auto" <<<"$err
 pass "run dir protected"
 
 # --- SIGTERM: checkpoint, exit 143, resume bit-exactly ---------------------
-slow() { "$tch" train synth.yaml --run-dir="$1" train.max_steps=60 "${@:2}"; }
-resumed_equal() {
-  cmp -s straight/metrics.jsonl "$1/metrics.jsonl" || { diff straight/metrics.jsonl "$1/metrics.jsonl" | head; fail "$2: metrics differ"; }
-  cmp -s straight/checkpoints/step-000000000060/model.safetensors "$1/checkpoints/step-000000000060/model.safetensors" || fail "$2: final weights differ"
-  cmp -s straight/checkpoints/step-000000000060/optimizer.safetensors "$1/checkpoints/step-000000000060/optimizer.safetensors" || fail "$2: final optimizer state differs"
+# `exec` so that $! is tch itself, not a subshell running the function.
+run_bg() { exec "$tch" train synth.yaml --run-dir="$1" "${@:2}"; }
+resumed_equal() {  # reference-dir run-dir final-step what
+  local final; final=$(printf 'step-%012d' "$3")
+  cmp -s "$1/metrics.jsonl" "$2/metrics.jsonl" || { diff "$1/metrics.jsonl" "$2/metrics.jsonl" | head; fail "$4: metrics differ"; }
+  cmp -s "$1/checkpoints/$final/model.safetensors" "$2/checkpoints/$final/model.safetensors" || fail "$4: final weights differ"
+  cmp -s "$1/checkpoints/$final/optimizer.safetensors" "$2/checkpoints/$final/optimizer.safetensors" || fail "$4: final optimizer state differs"
 }
-# Interrupt after a few steps: the first evaluation is a convenient moment.
-slow term >term.log 2>&1 &
+run_bg term >term.log 2>&1 &
 pid=$!
-for _ in $(seq 200); do grep -q "eval step" term.log 2>/dev/null && break; sleep 0.02; done
+for _ in $(seq 500); do grep -q "eval step" term.log 2>/dev/null && break; sleep 0.02; done
 kill -TERM $pid; wait $pid; s=$?
 if [ $s -eq 143 ]; then
   grep -q "interrupted by signal 15" term.log || fail "no interrupt message: $(cat term.log)"
   "$tch" train synth.yaml --run-dir=term --resume auto >/dev/null 2>&1 || fail "resume after SIGTERM failed"
-  resumed_equal term "SIGTERM resume"
+  resumed_equal straight term 60 "SIGTERM resume"
   pass "SIGTERM -> 143 -> bit-exact resume"
 else
   [ $s -eq 0 ] || fail "SIGTERM run exited $s"
@@ -91,16 +92,23 @@ else
 fi
 
 # --- kill -9 at arbitrary moments ------------------------------------------
-for delay in 0.15 0.3 0.5; do
+# A longer run, so that the kills land while it trains.
+long=(train.max_steps=400 checkpoint.interval_steps=7 train.eval_interval=50)
+"$tch" train synth.yaml --run-dir=long "${long[@]}" >/dev/null 2>&1 || fail "long run failed"
+killed_mid_run=0
+for delay in 0.1 0.25 0.45 0.7; do
   rm -rf killed
-  slow killed >killed.log 2>&1 &
+  run_bg killed "${long[@]}" >killed.log 2>&1 &
   pid=$!
   sleep $delay
-  kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
-  "$tch" train synth.yaml --run-dir=killed --resume auto >resume.log 2>&1 || fail "resume after kill -9 ($delay s) failed: $(cat resume.log)"
-  resumed_equal killed "kill -9 after $delay s"
+  kill -9 $pid 2>/dev/null
+  wait $pid 2>/dev/null
+  [ -d killed/checkpoints/step-000000000400 ] || killed_mid_run=$((killed_mid_run + 1))
+  "$tch" train synth.yaml --run-dir=killed --resume auto "${long[@]}" >resume.log 2>&1 || fail "resume after kill -9 ($delay s) failed: $(cat resume.log)"
+  resumed_equal long killed 400 "kill -9 after $delay s"
 done
-pass "kill -9 -> bit-exact resume"
+[ $killed_mid_run -gt 0 ] || fail "every run finished before kill -9; the test proved nothing"
+pass "kill -9 ($killed_mid_run runs killed mid-training) -> bit-exact resume"
 
 # --- a corrupted newest checkpoint is named and skipped --------------------
 rm -rf corrupt && cp -r straight corrupt
@@ -108,7 +116,7 @@ printf 'garbage' | dd of=corrupt/checkpoints/step-000000000060/model.safetensors
 out=$("$tch" train synth.yaml --run-dir=corrupt --resume auto 2>&1) || fail "resume with a corrupt checkpoint failed: $out"
 grep -q "skipping damaged checkpoint step-000000000060/model.safetensors: checksum mismatch" <<<"$out" || fail "corruption not reported: $out"
 grep -q "resumed from .*step-000000000050 at step 50" <<<"$out" || fail "did not fall back to step 50: $out"
-cmp -s straight/metrics.jsonl corrupt/metrics.jsonl || fail "resume from the previous checkpoint is not bit-exact"
+resumed_equal straight corrupt 60 "resume from the previous checkpoint"
 pass "corrupt checkpoint skipped"
 
 # --- config errors: exact messages, exit 1 -----------------------------------
