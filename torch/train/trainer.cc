@@ -161,6 +161,31 @@ std::map<std::string, Tensor> SchedulerTensors(
   return out;
 }
 
+bool HasCheckpoints(const std::string& run_dir) {
+  const fs::path dir = fs::path(run_dir) / "checkpoints";
+  if (!fs::is_directory(dir)) return false;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().filename().string().rfind("step-", 0) == 0) return true;
+  }
+  return false;
+}
+
+// A fresh run whose run_dir came from the default (runs/<config stem>) goes
+// to runs/<stem>-2, -3, ... when earlier runs are there, like Lightning's
+// version_N; an explicitly chosen directory is never reused silently (the
+// trainer refuses it instead). Resuming uses run_dir as given.
+std::string ChooseRunDir(const LoadedConfig& loaded, bool resuming) {
+  const std::string& dir = loaded.config.run_dir;
+  auto source = loaded.provenance.find("run_dir");
+  const bool defaulted =
+      source == loaded.provenance.end() || source->second == "default";
+  if (resuming || !defaulted || !HasCheckpoints(dir)) return dir;
+  for (int n = 2;; ++n) {
+    const std::string candidate = dir + "-" + std::to_string(n);
+    if (!HasCheckpoints(candidate)) return candidate;
+  }
+}
+
 }  // namespace
 
 std::string ResolveCheckpoint(const std::string& path) {
@@ -238,7 +263,7 @@ void Trainer::Setup() {
   TCH_CHECK(config_.device == "cpu", "device: '", config_.device,
             "' is not available in this build of tch (CPU only here); "
             "use device: cpu");
-  run_dir_ = config_.run_dir;
+  run_dir_ = ChooseRunDir(loaded_, /*resuming=*/!options_.resume.empty());
   fs::create_directories(run_dir_);
 
   data_ = BuildData(config_);
