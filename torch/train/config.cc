@@ -67,7 +67,12 @@ ConfigNode LoadTree(const std::string& text, const std::string& name,
   }
   ConfigNode merged;
   merged.kind = Kind::kMap;
-  if (const ConfigNode* base = root.Find("base")) {
+  const ConfigNode* base = root.Find("base");
+  if (base != nullptr && base->kind == Kind::kNull) {
+    root.Erase("base");  // `base:` with no value: no base, like any null
+    base = nullptr;
+  }
+  if (base != nullptr) {
     ConfigNode base_node = *base;
     internal::InterpolateEnv(base_node, "base");
     if (base_node.kind != Kind::kScalar || base_node.scalar.empty()) {

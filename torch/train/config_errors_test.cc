@@ -181,6 +181,7 @@ TEST_F(ConfigErrorsTest, Bases) {
   EXPECT_EQ(LoadError("m.yaml", "base: gone.yaml\n"),
             "IoError: m.yaml:1:7: base: cannot read config 'gone.yaml': No "
             "such file or directory");
+  EXPECT_EQ(LoadError("null.yaml", std::string("base:\n") + kOk), "");
   EXPECT_EQ(LoadError("n.yaml", "base: [a.yaml]\n"),
             "n.yaml:1:7: base: expected a path, got a list");
   // Errors inside a base name the base file.

@@ -330,6 +330,10 @@ TEST_F(ConfigTest, LayerArgsKeepTheirMarks) {
             "seq.yaml:4:7: model.layers[0].padding: required argument of "
             "conv2d missing");
   EXPECT_EQ(layers[0].GetInt("padding", 1), 1);
+  // Integers are accepted where a number or a list of integers is expected.
+  EXPECT_DOUBLE_EQ(layers[1].GetDouble("out_features"), 10.0);
+  EXPECT_THAT(layers[1].GetInts("out_features"), ElementsAre(10));
+  EXPECT_THAT(layers[1].GetInts("bias", {1, 2}), ElementsAre(1, 2));
   EXPECT_EQ(ErrorOf([&] {
               layers[0].CheckArgs({"out_channels", "kernel_size", "stride"});
             }),
