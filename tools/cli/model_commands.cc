@@ -57,8 +57,9 @@ const CommandSpec kBenchSpec{
     "bench",
     "tch bench CONFIG.yaml [key.path=value ...] [--steps N] [--warmup N]",
     "Times training steps of the config's model on its data (like `caffe "
-    "time`):\nforward, backward and optimizer time per step, the forward time "
-    "of each top-level\nlayer, samples/s and peak memory.",
+    "time`):\nforward, backward and optimizer time per step, forward and "
+    "backward time of each\ntop-level layer (Sequential models), samples/s "
+    "and peak memory.",
     {"steps", "warmup", "run_dir"}};
 
 std::shared_ptr<nn::Module> LoadModel(const train::TrainConfig& config,
@@ -334,6 +335,7 @@ int RunBench(int argc, char** argv) {
   const auto children = model->named_children();
   const bool sequential = model->type_name() == "Sequential";
   std::vector<double> layer_seconds(children.size(), 0.0);
+  std::vector<double> layer_backward_seconds(children.size(), 0.0);
   double data_s = 0, forward_s = 0, backward_s = 0, optimizer_s = 0;
   int64_t samples = 0;
   for (int step = 0; step < FLAGS_warmup + FLAGS_steps; ++step) {
@@ -358,15 +360,44 @@ int RunBench(int argc, char** argv) {
     optimizer_s += Seconds(t3, t4);
     samples += batch->size;
     if (sequential) {
-      // Per-layer forward times: the same batch through each child in turn,
-      // without recording (what the layer costs, not its graph bookkeeping).
-      autograd::NoGradGuard no_grad;
+      // Per-layer times, in a separate recorded pass over the same batch
+      // (not part of the step totals above): forward by timing each child,
+      // backward from hooks that note when each layer's output gradient is
+      // ready; layer i's backward ends when layer i-1's output gradient is.
+      std::vector<Clock::time_point> grad_ready(children.size());
       Tensor x = batch->inputs;
       for (size_t i = 0; i < children.size(); ++i) {
         auto a = Clock::now();
         x = children[i].second->forward(x);
         layer_seconds[i] += Seconds(a, Clock::now());
+        if (autograd::requires_grad(x)) {
+          autograd::register_hook(x, [&grad_ready, i](const Tensor&) {
+            grad_ready[i] = Clock::now();
+            return Tensor();
+          });
+        }
       }
+      Tensor probe_loss =
+          train::ComputeLoss(config, data.task, x, batch->targets);
+      autograd::backward(probe_loss);
+      const auto done = Clock::now();
+      // Layer i's backward ends when the nearest earlier layer with a
+      // gradient gets its own, or when backward returns.
+      for (size_t i = 0; i < children.size(); ++i) {
+        const auto& ready = grad_ready[i];
+        if (ready.time_since_epoch().count() == 0) continue;
+        Clock::time_point layer_end = done;
+        for (size_t j = i; j-- > 0;) {
+          if (grad_ready[j].time_since_epoch().count() != 0) {
+            layer_end = grad_ready[j];
+            break;
+          }
+        }
+        if (layer_end >= ready) {
+          layer_backward_seconds[i] += Seconds(ready, layer_end);
+        }
+      }
+      optimizer->zero_grad();
     }
   }
   const double n = FLAGS_steps;
@@ -380,12 +411,12 @@ int RunBench(int argc, char** argv) {
             << ", optimizer " << 1e3 * optimizer_s / n << ", total "
             << 1e3 * step_s << "\n";
   if (sequential) {
-    std::cout << "forward per layer (ms, no grad):\n";
+    std::cout << "per layer (ms):      forward  backward\n";
     for (size_t i = 0; i < children.size(); ++i) {
       std::cout << "  " << std::setw(4) << children[i].first << "  "
-                << std::left << std::setw(22) << children[i].second->type_name()
-                << std::right << std::setw(10) << 1e3 * layer_seconds[i] / n
-                << "\n";
+                << std::left << std::setw(14) << children[i].second->type_name()
+                << std::right << std::setw(9) << 1e3 * layer_seconds[i] / n
+                << std::setw(10) << 1e3 * layer_backward_seconds[i] / n << "\n";
     }
   }
   rusage usage{};
