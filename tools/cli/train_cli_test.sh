@@ -156,6 +156,21 @@ grep -q "^optimizer.lr: 0.5  # command line" <<<"$out" || fail "provenance: $out
 grep -q "^seed: 3  # synth.yaml:1:7" <<<"$out" || fail "provenance of a file value: $out"
 pass "eval, check, config print"
 
+# --- fine-tuning from weights; mismatches reported by name ------------------
+out=$("$tch" train synth.yaml --run-dir=finetune --init-from straight/checkpoints/step-000000000060/model.safetensors train.max_steps=5 2>&1) || fail "--init-from failed: $out"
+first=$(grep '"split":"train"' finetune/metrics.jsonl | head -1 | sed 's/.*"loss":\([0-9.e-]*\).*/\1/')
+scratch=$(grep '"split":"train"' straight/metrics.jsonl | head -1 | sed 's/.*"loss":\([0-9.e-]*\).*/\1/')
+awk -v a="$first" -v b="$scratch" 'BEGIN { exit !(a < b / 4) }' || fail "fine-tuned first loss $first is not far below the from-scratch $scratch"
+expect_error "1.weight: expected [16, 16], got [32, 16]" train synth.yaml --run-dir=mismatch --init-from straight/checkpoints/step-000000000060/model.safetensors "model.hidden=[16]"
+pass "--init-from"
+
+# --- early stopping ------------------------------------------------------------
+out=$("$tch" train synth.yaml --run-dir=early train.max_steps=2000 train.eval_interval=10 train.early_stopping.metric=val_loss train.early_stopping.patience=2 optimizer.name=sgd "optimizer.lr=1e-12" schedule.name=constant schedule.warmup_steps=0 2>&1) || fail "early stopping run failed: $out"
+grep -q "early stopping: val_loss did not improve for 2 evaluations" <<<"$out" || fail "no early stop: $out"
+steps=$(grep -o "^done: [0-9]*" <<<"$out" | grep -o "[0-9]*")
+[ "$steps" -lt 2000 ] || fail "early stopping did not stop ($steps steps)"
+pass "early stopping after $steps steps"
+
 # --- Fashion-MNIST: a real model, predict output -----------------------------
 if [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
   cat > fm.yaml <<'YAML'
