@@ -473,23 +473,24 @@ void RunStepRow(const std::string& model, int64_t batch, int threads,
     }
     return std::string(s);
   };
+  const double ba = Best(ta.wall), bb = Best(tb.wall);
   std::printf(
-      "| %-3s | %3lld | %d | %8.3f | %8.3f | %8.3f | %8.3f | %7.0f | %7.0f | "
-      "%5.2f | %s | %s | %.4f / %.4f |\n",
+      "| %-3s | %3lld | %d | %8.3f | %8.3f | %5.2f | %8.3f | %8.3f | %5.2f | "
+      "%8.3f | %8.3f | %7.0f | %7.0f | %s | %s | %.4f / %.4f |\n",
       model.c_str(), static_cast<long long>(batch), threads, ma * 1e3, mb * 1e3,
-      Best(ta.wall) * 1e3, Best(tb.wall) * 1e3, batch / ma, batch / mb, ma / mb,
-      gflops(ma).c_str(), gflops(mb).c_str(), loss_a, loss_b);
+      ma / mb, ba * 1e3, bb * 1e3, ba / bb, Median(ta.cpu) * 1e3,
+      Median(tb.cpu) * 1e3, batch / ba, batch / bb, gflops(ba).c_str(),
+      gflops(bb).c_str(), loss_a, loss_b);
   std::fflush(stdout);
   char line[512];
   std::snprintf(
       line, sizeof(line),
       "| %-3s | %d | %7.3f | %7.3f | %7.3f | %7.3f | %7.3f | %7.3f "
-      "| %8.3f | %8.3f | %5.2f / %5.2f / %5.2f |",
+      "| %5.2f / %5.2f / %5.2f |",
       model.c_str(), threads, Median(ta.fwd) * 1e3, Median(tb.fwd) * 1e3,
       Median(ta.bwd) * 1e3, Median(tb.bwd) * 1e3, Median(ta.upd) * 1e3,
-      Median(tb.upd) * 1e3, Median(ta.cpu) * 1e3, Median(tb.cpu) * 1e3,
-      Median(ta.fwd) / Median(tb.fwd), Median(ta.bwd) / Median(tb.bwd),
-      Median(ta.upd) / Median(tb.upd));
+      Median(tb.upd) * 1e3, Median(ta.fwd) / Median(tb.fwd),
+      Median(ta.bwd) / Median(tb.bwd), Median(ta.upd) / Median(tb.upd));
   phase_lines->push_back(line);
 }
 
@@ -546,14 +547,18 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::printf("libtorch %s, oneDNN (mkldnn) %s; OPENBLAS_CORETYPE=%s\n\n",
-              TORCH_VERSION,
-              at::hasMKLDNN() && at::globalContext().userEnabledMkldnn()
-                  ? "enabled"
-                  : "not available",
-              std::getenv("OPENBLAS_CORETYPE")
-                  ? std::getenv("OPENBLAS_CORETYPE")
-                  : "(unset)");
+  auto env = [](const char* name) {
+    const char* v = std::getenv(name);
+    return v ? v : "(unset)";
+  };
+  std::printf(
+      "libtorch %s, oneDNN (mkldnn) %s; OPENBLAS_CORETYPE=%s, "
+      "OMP_WAIT_POLICY=%s\n\n",
+      TORCH_VERSION,
+      at::hasMKLDNN() && at::globalContext().userEnabledMkldnn()
+          ? "enabled"
+          : "not available",
+      env("OPENBLAS_CORETYPE"), env("OMP_WAIT_POLICY"));
   try {
     for (const std::string& mode : modes) {
       if (mode == "autograd") {
@@ -579,19 +584,23 @@ int main(int argc, char** argv) {
       } else if (mode == "step") {
         std::printf(
             "Training steps (forward, cross-entropy, backward, optimizer "
-            "step, zero_grad) on a fixed batch: ms per step (median and best "
-            "of samples), samples/s from the median, ratio = tch / libtorch "
-            "median time (< 1: tch faster), GFLOP/s of the matrix products "
-            "and convolutions (StepFlops) from the median, in brackets the "
-            "share of the FP32 FMA peak; first-step loss tch / libtorch "
-            "(same initial parameters).\n");
+            "step, zero_grad) on a fixed batch, tch and libtorch sampled "
+            "alternately: ms per step, median and best sample (a sample = "
+            "the mean of >= 30 ms of steps); ratio = tch / libtorch time (< "
+            "1: tch faster); cpu = CPU time of the whole process per step "
+            "(median; excludes time slices taken by other processes, "
+            "includes spin-waiting); samples/s and GFLOP/s (matrix products "
+            "and convolutions only, StepFlops; in brackets the share of the "
+            "FP32 FMA peak) from the best sample; first-step loss tch / "
+            "libtorch (same initial parameters and batch).\n");
         for (const std::string& m : models) {
           std::printf("  %s: %s\n", m.c_str(), trainbench::ModelDescription(m));
         }
         std::printf(
-            "\n| model | batch | T | tch ms | lt ms | tch best | lt best | tch "
-            "samples/s | lt samples/s | ratio | tch GFLOP/s | lt GFLOP/s | "
-            "loss tch / lt |\n|---|---:|---|---:|---:|---:|---:|---:|---:|"
+            "\n| model | batch | T | tch ms | lt ms | ratio | tch best | lt "
+            "best | ratio best | tch cpu | lt cpu | tch samples/s | lt "
+            "samples/s | tch GFLOP/s | lt GFLOP/s | first loss tch / lt "
+            "|\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
             "---:|---:|---:|---|\n");
         std::vector<std::string> phases;
         for (const std::string& m : models) {
@@ -602,11 +611,10 @@ int main(int argc, char** argv) {
         }
         std::printf(
             "\nPhases (median ms per step): forward (incl. loss), backward, "
-            "optimizer step + zero_grad; CPU ms per step of the whole "
-            "process; ratios tch / libtorch.\n\n| model | T | tch fwd | lt "
-            "fwd | tch bwd | lt bwd | tch opt | lt opt | tch cpu | lt cpu | "
+            "optimizer step + zero_grad; ratios tch / libtorch.\n\n| model "
+            "| T | tch fwd | lt fwd | tch bwd | lt bwd | tch opt | lt opt | "
             "ratio fwd / bwd / opt |\n|---|---|---:|---:|---:|---:|---:|---:"
-            "|---:|---:|---|\n");
+            "|---|\n");
         for (const std::string& l : phases) std::printf("%s\n", l.c_str());
         std::printf("\n");
       } else {
