@@ -1,0 +1,470 @@
+// CPU kernels of conv2d and conv2d_backward. float32 runs the Highway
+// kernels of conv_gemm-inl.h; float64 runs im2col + OpenBLAS dgemm
+// (conv_f64.cc); float16 / bfloat16 compute in float32.
+//
+// Note [Conv2d float32 algorithm]
+// Per image and group, B = the im2col matrix of the input (rows (c, i, j),
+// one column per output pixel) is never built in full when stride_h == 1:
+// per (j, c) one copy of the channel shifted by j (and zero padded) holds the
+// rows of every kernel row i, i*dil_h rows apart (ConvBuildRows), ~kh times
+// less to write than im2col. Then:
+//   forward      out[o][p] = bias[o] + sum_kk W[o][kk] B[kk][p] (ConvGemm,
+//                pixels as vector lanes, written straight into NCHW; the
+//                weights packed once per call into 8-row panels);
+//   grad_input   for stride 1 (and padding <= dilation * (k - 1)) the
+//                transposed convolution is a convolution of grad_output with
+//                the flipped, transposed weights and padding
+//                dil * (k - 1) - pad: the same ConvGemm. Otherwise ConvGemm
+//                into an im2col-shaped buffer, then col2im;
+//   grad_weight  gwT[kk][o] += sum_p B[kk][p] goutT[p][o] (ConvGradWeight,
+//                output channels as lanes, pixels of every image of a range
+//                accumulated in registers, no horizontal sums), transposed
+//                into grad_weight at the end;
+//   grad_bias    per-image row sums while grad_output is in cache.
+// Measured on the 2-core AVX-512 dev machine against the previous kernels
+// (explicit im2col, per-image GEMMs with scalar tails and per-image dot
+// products for grad_weight): see benchmarks/README.md.
+//
+// Note [Conv2d threading]
+// The batch is split into one contiguous range of images per thread
+// (ParallelFor over GetNumThreads() ranges); each thread uses its own
+// scratch, and grad_weight / grad_bias are accumulated per range and summed
+// in range order, so results are deterministic for a given thread count.
+// When the batch is smaller than the thread count, images run in sequence
+// and the work inside each is split instead (ConvGemm over pixel chunks,
+// ConvGradWeight over rows of grad_weight), which does not change any sum's
+// order.
+
+// clang-format off
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "torch/kernels/cpu/conv_gemm-inl.h"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "torch/kernels/cpu/conv_gemm-inl.h"
+// clang-format on
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "torch/core/dispatch.h"
+#include "torch/core/nn_ops.h"
+#include "torch/core/ops.h"
+#include "torch/core/parallel.h"
+#include "torch/kernels/cpu/conv_util.h"
+
+namespace tch::cpu {
+
+HWY_EXPORT(ConvGemm);
+HWY_EXPORT(ConvGradWeight);
+HWY_EXPORT(ConvGradWeightLanes);
+HWY_EXPORT(ConvBuildRows);
+
+namespace {
+
+constexpr int64_t kPanel = 8;   // rows per packed A panel (conv_gemm-inl.h)
+constexpr int64_t kSlack = 16;  // floats ConvGemm may read past a B row
+// Largest og * K (lane-wise partial sums of 64 bytes each) for which
+// grad_weight takes ConvGradWeightLanes.
+constexpr int64_t kLanesPathMaxEntries = 2048;
+
+// Scratch slots (see Scratch in conv_util.h).
+enum Slot { kRowsSlot, kTableSlot, kGoutTSlot, kGradRowsSlot, kGradTableSlot };
+
+// A [m][k] with A(i, kk) = a(i, kk), packed into panels of kPanel rows,
+// element (i, kk) at [(i / kPanel) * k * kPanel + kk * kPanel + i % kPanel];
+// rows past m are zero.
+template <class F>
+std::vector<float> PackPanels(int64_t m, int64_t k, const F& a) {
+  const int64_t panels = (m + kPanel - 1) / kPanel;
+  std::vector<float> out(static_cast<size_t>(panels * k * kPanel), 0.0f);
+  for (int64_t i = 0; i < m; ++i) {
+    float* dst = out.data() + (i / kPanel) * k * kPanel + i % kPanel;
+    for (int64_t kk = 0; kk < k; ++kk) dst[kk * kPanel] = a(i, kk);
+  }
+  return out;
+}
+
+int64_t ConvRowsSize(const ConvRows& r) {
+  const int64_t kernel_rows = r.stride_h == 1 ? 1 : r.kh;
+  const int64_t height =
+      r.stride_h == 1 ? r.dst_h + (r.kh - 1) * r.dil_h : r.dst_h;
+  return r.kw * kernel_rows * r.channels * height * r.dst_w + kSlack;
+}
+
+// B of the forward pass and of grad_weight: the input's rows.
+ConvRows InputRows(const Conv2dGeometry& g) {
+  return {g.in_channels / g.groups,
+          g.in_h,
+          g.in_w,
+          g.out_h,
+          g.out_w,
+          g.kernel_h,
+          g.kernel_w,
+          g.stride_h,
+          g.stride_w,
+          g.pad_h,
+          g.pad_w,
+          g.dilation_h,
+          g.dilation_w};
+}
+
+// grad_input as a convolution of grad_output (stride 1 only).
+bool GradInputIsConv(const Conv2dGeometry& g) {
+  return g.stride_h == 1 && g.stride_w == 1 &&
+         g.pad_h <= g.dilation_h * (g.kernel_h - 1) &&
+         g.pad_w <= g.dilation_w * (g.kernel_w - 1);
+}
+
+ConvRows GradOutputRows(const Conv2dGeometry& g) {
+  return {g.out_channels / g.groups,
+          g.out_h,
+          g.out_w,
+          g.in_h,
+          g.in_w,
+          g.kernel_h,
+          g.kernel_w,
+          1,
+          1,
+          g.dilation_h * (g.kernel_h - 1) - g.pad_h,
+          g.dilation_w * (g.kernel_w - 1) - g.pad_w,
+          g.dilation_h,
+          g.dilation_w};
+}
+
+// Builds the B rows of `r` from src into this thread's scratch. The table
+// has one more entry, rows[K], for the caller (see kOnesRow).
+const float** BuildRows(const ConvRows& r, const float* src, Slot buf_slot,
+                        Slot table_slot) {
+  float* buf = Scratch<float>(buf_slot, ConvRowsSize(r));
+  const float** table =
+      Scratch<const float*>(table_slot, r.channels * r.kh * r.kw + 1);
+  HWY_DYNAMIC_DISPATCH(ConvBuildRows)(r, src, buf, table);
+  return table;
+}
+
+// Pulls the next image's planes toward L2 while this one is computed
+// (`write`: the lines it will store to, fetched for ownership ahead of time,
+// so the GEMM's stores do not stall on misses).
+void Prefetch(const float* p, int64_t n, bool write = false) {
+  for (int64_t i = 0; i < n; i += 16) {
+    if (write) {
+      __builtin_prefetch(p + i, 1, 2);
+    } else {
+      __builtin_prefetch(p + i, 0, 2);
+    }
+  }
+}
+
+// Pixels per ParallelFor chunk of one image's GEMM: a multiple of every
+// target's strip (3 vectors).
+constexpr int64_t kPixelChunk = 96;
+
+// C[m][p] over [0, pixels), split over the pool when `split`.
+void Gemm(bool split, int64_t m, int64_t pixels, int64_t k, const float* ap,
+          const float* const* rows, const float* bias, float* c) {
+  if (!split) {
+    HWY_DYNAMIC_DISPATCH(ConvGemm)(m, 0, pixels, k, ap, rows, bias, c, pixels);
+    return;
+  }
+  const int64_t chunks = (pixels + kPixelChunk - 1) / kPixelChunk;
+  const int64_t grain =
+      std::max<int64_t>(1, (int64_t{1} << 20) / (m * k * kPixelChunk + 1));
+  ParallelFor(0, chunks, grain, [&](int64_t lo, int64_t hi) {
+    HWY_DYNAMIC_DISPATCH(ConvGemm)
+    (m, lo * kPixelChunk, std::min(pixels, hi * kPixelChunk), k, ap, rows, bias,
+     c, pixels);
+  });
+}
+
+// Runs fn(image_begin, image_end, range, split) over the batch: one range
+// per thread, or (batch smaller than the thread count) one range whose work
+// is split inside (see Note [Conv2d threading]).
+template <class Fn>
+void ForEachRange(int64_t batch, int64_t ranges, const Fn& fn) {
+  if (ranges <= 1) {
+    fn(int64_t{0}, batch, int64_t{0},
+       !InParallelRegion() && GetNumThreads() > 1);
+    return;
+  }
+  ParallelFor(0, ranges, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) {
+      fn(batch * r / ranges, batch * (r + 1) / ranges, r, false);
+    }
+  });
+}
+
+// --- Forward
+// ----------------------------------------------------------------------
+
+void Conv2dForwardF32(const Conv2dPlan& plan) {
+  const Conv2dGeometry& g = plan.g;
+  const float* in = plan.input.data_ptr<float>();
+  const float* w = plan.weight.data_ptr<float>();
+  const float* b = plan.bias.defined() ? plan.bias.data_ptr<float>() : nullptr;
+  float* out = plan.output.data_ptr<float>();
+  const int64_t cg = g.in_channels / g.groups, og = g.out_channels / g.groups;
+  const int64_t k = cg * g.kernel_h * g.kernel_w, p = g.out_h * g.out_w;
+  const int64_t in_plane = g.in_h * g.in_w;
+  std::vector<std::vector<float>> packed;
+  for (int64_t grp = 0; grp < g.groups; ++grp) {
+    const float* wg = w + grp * og * k;
+    packed.push_back(PackPanels(
+        og, k, [&](int64_t o, int64_t kk) { return wg[o * k + kk]; }));
+  }
+  const ConvRows rows = InputRows(g);
+  ForEachRange(g.batch, SampleRanges(g.batch),
+               [&](int64_t n0, int64_t n1, int64_t, bool split) {
+                 for (int64_t n = n0; n < n1; ++n) {
+                   if (n + 1 < n1) {
+                     Prefetch(in + (n + 1) * g.in_channels * in_plane,
+                              g.in_channels * in_plane);
+                     Prefetch(out + (n + 1) * g.out_channels * p,
+                              g.out_channels * p, /*write=*/true);
+                   }
+                   for (int64_t grp = 0; grp < g.groups; ++grp) {
+                     const float* src =
+                         in + (n * g.in_channels + grp * cg) * in_plane;
+                     const float* const* table =
+                         BuildRows(rows, src, kRowsSlot, kTableSlot);
+                     Gemm(split, og, p, k, packed[grp].data(), table,
+                          b != nullptr ? b + grp * og : nullptr,
+                          out + (n * g.out_channels + grp * og) * p);
+                   }
+                 }
+               });
+}
+
+// --- Backward
+// ---------------------------------------------------------------------
+
+// goutT[q][o] = gout[o][q] for q < pixels, o < og; lanes o in [og, ld) zero.
+void TransposeGradOutput(const float* gout, int64_t og, int64_t pixels,
+                         int64_t ld, float* gt) {
+  constexpr int64_t kBlock = 16;
+  for (int64_t q0 = 0; q0 < pixels; q0 += kBlock) {
+    const int64_t q1 = std::min(pixels, q0 + kBlock);
+    for (int64_t q = q0; q < q1; ++q) {
+      std::fill(gt + q * ld + og, gt + (q + 1) * ld, 0.0f);
+    }
+    for (int64_t o = 0; o < og; ++o) {
+      const float* src = gout + o * pixels;
+      for (int64_t q = q0; q < q1; ++q) gt[q * ld + o] = src[q];
+    }
+  }
+}
+
+// grad_weight from one image and group, into this range's partial sums:
+// lane-wise dot products (small K, see ConvGradWeightLanes) or with
+// grad_output transposed (ConvGradWeight). Row `rows` of the table is the
+// row of ones whose "weight gradient" is grad_bias, when wanted.
+struct GradWeightStep {
+  int64_t og, rows, pixels, ld;
+  bool lanes;  // ConvGradWeightLanes; else ConvGradWeight
+  void operator()(bool split, const float* gout, const float* const* table,
+                  float* acc) const {
+    if (lanes) {
+      if (!split) {
+        HWY_DYNAMIC_DISPATCH(ConvGradWeightLanes)
+        (og, rows, pixels, gout, table, acc);
+        return;
+      }
+      ParallelFor(0, og, 1, [&](int64_t lo, int64_t hi) {
+        HWY_DYNAMIC_DISPATCH(ConvGradWeightLanes)
+        (hi - lo, rows, pixels, gout + lo * pixels, table,
+         acc + lo * rows * 16);
+      });
+      return;
+    }
+    float* gt = Scratch<float>(kGoutTSlot, pixels * ld);
+    TransposeGradOutput(gout, og, pixels, ld, gt);
+    if (!split) {
+      HWY_DYNAMIC_DISPATCH(ConvGradWeight)(0, rows, pixels, ld, table, gt, acc);
+      return;
+    }
+    constexpr int64_t kRowChunk = 12;  // a multiple of every tile's rows
+    ParallelFor(0, (rows + kRowChunk - 1) / kRowChunk, 1,
+                [&](int64_t lo, int64_t hi) {
+                  HWY_DYNAMIC_DISPATCH(ConvGradWeight)
+                  (lo * kRowChunk, std::min(rows, hi * kRowChunk), pixels, ld,
+                   table, gt, acc);
+                });
+  }
+  // Elements of one group's partial sums.
+  int64_t size() const { return lanes ? og * rows * 16 : rows * ld; }
+  // The partial sum of (o, kk) in one group's block.
+  float Get(const float* part, int64_t o, int64_t kk) const {
+    if (!lanes) return part[kk * ld + o];
+    const float* v = part + (o * rows + kk) * 16;
+    float sum = 0;
+    for (int l = 0; l < 16; ++l) sum += v[l];
+    return sum;
+  }
+};
+
+void Conv2dBackwardF32(const Conv2dBackwardPlan& plan) {
+  const Conv2dGeometry& g = plan.g;
+  const float* gout = plan.grad_output.data_ptr<float>();
+  const float* in = plan.input.data_ptr<float>();
+  const float* w = plan.weight.data_ptr<float>();
+  float* gin =
+      plan.grad_input.defined() ? plan.grad_input.data_ptr<float>() : nullptr;
+  float* gw =
+      plan.grad_weight.defined() ? plan.grad_weight.data_ptr<float>() : nullptr;
+  float* gb =
+      plan.grad_bias.defined() ? plan.grad_bias.data_ptr<float>() : nullptr;
+  const int64_t cg = g.in_channels / g.groups, og = g.out_channels / g.groups;
+  const int64_t khw = g.kernel_h * g.kernel_w;
+  const int64_t k = cg * khw, p = g.out_h * g.out_w;
+  const int64_t in_plane = g.in_h * g.in_w;
+  if (gw == nullptr || k == 0) {
+    // grad_bias on its own; with grad_weight it comes from the row of ones.
+    if (gb != nullptr) BiasGrad(g, gout, gb);
+    gb = nullptr;
+    if (gin == nullptr || k == 0) return;
+  }
+  const bool gin_conv = GradInputIsConv(g);
+  const int64_t gk = og * khw;  // K of the grad_input GEMM
+  std::vector<std::vector<float>> packed;
+  if (gin != nullptr) {
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      const float* wg = w + grp * og * k;
+      if (gin_conv) {
+        // A[c][(o, i, j)] = W[o][c][kh-1-i][kw-1-j].
+        packed.push_back(PackPanels(cg, gk, [&](int64_t c, int64_t kk) {
+          const int64_t o = kk / khw, ij = kk % khw;
+          return wg[(o * cg + c) * khw + (khw - 1 - ij)];
+        }));
+      } else {
+        // A[(c, i, j)][o] = W[o][(c, i, j)].
+        packed.push_back(PackPanels(
+            k, og, [&](int64_t kk, int64_t o) { return wg[o * k + kk]; }));
+      }
+    }
+  }
+  const ConvRows in_rows = InputRows(g), gout_rows = GradOutputRows(g);
+  const int64_t ranges = SampleRanges(g.batch);
+  // Rows of B for grad_weight: the input's, then the row of ones.
+  const int64_t gw_rows = k + (gb != nullptr ? 1 : 0);
+  const std::vector<float> ones(gb != nullptr ? p + kSlack : 0, 1.0f);
+  GradWeightStep step{og, gw_rows, p, (og + 15) / 16 * 16,
+                      og * gw_rows <= kLanesPathMaxEntries};
+  const int64_t group_size = step.size();
+  std::vector<float> parts(gw != nullptr ? ranges * g.groups * group_size : 0,
+                           0.0f);
+  ForEachRange(
+      g.batch, ranges, [&](int64_t n0, int64_t n1, int64_t r, bool split) {
+        for (int64_t n = n0; n < n1; ++n) {
+          if (n + 1 < n1) {
+            if (gw != nullptr) {
+              Prefetch(in + (n + 1) * g.in_channels * in_plane,
+                       g.in_channels * in_plane);
+            }
+            Prefetch(gout + (n + 1) * g.out_channels * p, g.out_channels * p);
+          }
+          for (int64_t grp = 0; grp < g.groups; ++grp) {
+            const float* gout_g = gout + (n * g.out_channels + grp * og) * p;
+            const int64_t in_off = (n * g.in_channels + grp * cg) * in_plane;
+            if (gw != nullptr) {
+              const float** table =
+                  BuildRows(in_rows, in + in_off, kRowsSlot, kTableSlot);
+              if (gb != nullptr) table[k] = ones.data();
+              step(split, gout_g, table,
+                   parts.data() + (r * g.groups + grp) * group_size);
+            }
+            if (gin != nullptr) {
+              const float* ap = packed[grp].data();
+              if (gin_conv) {
+                const float* const* table =
+                    BuildRows(gout_rows, gout_g, kGradRowsSlot, kGradTableSlot);
+                Gemm(split, cg, in_plane, gk, ap, table, nullptr, gin + in_off);
+              } else {
+                // col[(c, i, j)][q] = sum_o W[o][(c, i, j)] gout[o][q], then
+                // scattered back by col2im. B rows: grad_output's rows, copied
+                // to leave ConvGemm its slack.
+                float* rows_buf =
+                    Scratch<float>(kGradRowsSlot, og * p + kSlack);
+                std::memcpy(rows_buf, gout_g, og * p * sizeof(float));
+                std::fill(rows_buf + og * p, rows_buf + og * p + kSlack, 0.0f);
+                const float** table = Scratch<const float*>(kGradTableSlot, og);
+                for (int64_t o = 0; o < og; ++o) table[o] = rows_buf + o * p;
+                float* col = Scratch<float>(kRowsSlot, k * p);
+                Gemm(split, k, p, og, ap, table, nullptr, col);
+                std::fill(gin + in_off, gin + in_off + cg * in_plane, 0.0f);
+                Col2Im(g, cg, col, gin + in_off);
+              }
+            }
+          }
+        }
+      });
+  if (gw == nullptr) return;
+  // Partial sums in range order: deterministic for a given thread count.
+  for (int64_t grp = 0; grp < g.groups; ++grp) {
+    for (int64_t o = 0; o < og; ++o) {
+      for (int64_t kk = 0; kk < gw_rows; ++kk) {
+        float sum = 0;
+        for (int64_t rr = 0; rr < ranges; ++rr) {
+          sum += step.Get(parts.data() + (rr * g.groups + grp) * group_size, o,
+                          kk);
+        }
+        if (kk < k) {
+          gw[(grp * og + o) * k + kk] = sum;
+        } else {
+          gb[grp * og + o] = sum;
+        }
+      }
+    }
+  }
+}
+
+// --- float16 / bfloat16: convert to float32, run the float kernel, convert
+// back.
+
+void Conv2dForwardReduced(const Conv2dPlan& plan) {
+  Conv2dPlan f = plan;
+  f.input = plan.input.to(DType::kFloat32);
+  f.weight = plan.weight.to(DType::kFloat32);
+  if (plan.bias.defined()) f.bias = plan.bias.to(DType::kFloat32);
+  f.output = empty(plan.output.sizes(), DType::kFloat32);
+  Conv2dForwardF32(f);
+  Tensor out = plan.output;
+  out.copy_(f.output);
+}
+
+void Conv2dBackwardReduced(const Conv2dBackwardPlan& plan) {
+  Conv2dBackwardPlan f = plan;
+  f.grad_output = plan.grad_output.to(DType::kFloat32);
+  f.input = plan.input.to(DType::kFloat32);
+  f.weight = plan.weight.to(DType::kFloat32);
+  for (Tensor* t : {&f.grad_input, &f.grad_weight, &f.grad_bias}) {
+    if (t->defined()) *t = empty(t->sizes(), DType::kFloat32);
+  }
+  Conv2dBackwardF32(f);
+  const std::pair<Tensor, Tensor> outs[] = {{plan.grad_input, f.grad_input},
+                                            {plan.grad_weight, f.grad_weight},
+                                            {plan.grad_bias, f.grad_bias}};
+  for (auto [dst, src] : outs) {
+    if (dst.defined()) dst.copy_(src);
+  }
+}
+
+// --- Registration
+// ----------------------------------------------------------------
+
+const KernelRegistrar kConv2dF32("conv2d", DeviceType::kCpu, {DType::kFloat32},
+                                 &Conv2dForwardF32);
+const KernelRegistrar kConv2dF16("conv2d", DeviceType::kCpu, {DType::kFloat16},
+                                 &Conv2dForwardReduced);
+const KernelRegistrar kConv2dBF16("conv2d", DeviceType::kCpu,
+                                  {DType::kBFloat16}, &Conv2dForwardReduced);
+const KernelRegistrar kConv2dBwdF32("conv2d_backward", DeviceType::kCpu,
+                                    {DType::kFloat32}, &Conv2dBackwardF32);
+const KernelRegistrar kConv2dBwdF16("conv2d_backward", DeviceType::kCpu,
+                                    {DType::kFloat16}, &Conv2dBackwardReduced);
+const KernelRegistrar kConv2dBwdBF16("conv2d_backward", DeviceType::kCpu,
+                                     {DType::kBFloat16},
+                                     &Conv2dBackwardReduced);
+
+}  // namespace
+}  // namespace tch::cpu
