@@ -34,6 +34,16 @@ struct ConvRows {
   int64_t channels, src_h, src_w, dst_h, dst_w;
   int64_t kh, kw, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w;
 };
+
+// Planes of the explicitly padded source (ConvPad): every window inside.
+inline int64_t PaddedHeight(const ConvRows& g) {
+  const int64_t need = (g.dst_h - 1) * g.stride_h + (g.kh - 1) * g.dil_h + 1;
+  return g.src_h + g.pad_h > need ? g.src_h + g.pad_h : need;
+}
+inline int64_t PaddedWidth(const ConvRows& g) {
+  const int64_t need = (g.dst_w - 1) * g.stride_w + (g.kw - 1) * g.dil_w + 1;
+  return g.src_w + g.pad_w > need ? g.src_w + g.pad_w : need;
+}
 }  // namespace tch::cpu
 #endif  // TCH_KERNELS_CPU_CONV_GEMM_SHARED_H_
 
@@ -553,5 +563,8 @@ void ConvBuildRows(const ConvRows& g, const float* src, float* buf,
 
 }  // namespace tch::cpu::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
+
+// The direct (channels-as-lanes) kernels, which use the helpers above.
+#include "torch/kernels/cpu/conv_direct-inl.h"
 
 #endif  // TCH_KERNELS_CPU_CONV_GEMM_INL_H_

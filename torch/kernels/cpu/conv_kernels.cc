@@ -60,6 +60,9 @@ HWY_EXPORT(ConvGemm);
 HWY_EXPORT(ConvGradWeight);
 HWY_EXPORT(ConvGradWeightLanes);
 HWY_EXPORT(ConvBuildRows);
+HWY_EXPORT(ConvPad);
+HWY_EXPORT(ConvDirect);
+HWY_EXPORT(ConvTransposeIn);
 
 namespace {
 
@@ -69,8 +72,36 @@ constexpr int64_t kSlack = 16;  // floats ConvGemm may read past a B row
 // grad_weight takes ConvGradWeightLanes.
 constexpr int64_t kLanesPathMaxEntries = 2048;
 
+// Smallest K (taps x input channels) for the direct kernels: below it the
+// transpose of the output costs more than what they save.
+constexpr int64_t kDirectMinK = 64;
+
 // Scratch slots (see Scratch in conv_util.h).
-enum Slot { kRowsSlot, kTableSlot, kGoutTSlot, kGradRowsSlot, kGradTableSlot };
+enum Slot {
+  kRowsSlot,
+  kTableSlot,
+  kGoutTSlot,
+  kGradRowsSlot,
+  kGradTableSlot,
+  kPadSlot
+};
+
+// n floats, 64-byte aligned.
+class AlignedFloats {
+ public:
+  explicit AlignedFloats(int64_t n = 0)
+      : storage_(static_cast<size_t>(n + 16), 0.0f) {}
+  float* data() {
+    const auto addr = reinterpret_cast<uintptr_t>(storage_.data());
+    return reinterpret_cast<float*>((addr + 63) / 64 * 64);
+  }
+  const float* data() const { return const_cast<AlignedFloats*>(this)->data(); }
+
+ private:
+  std::vector<float> storage_;
+};
+
+int64_t RoundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 // A [m][k] with A(i, kk) = a(i, kk), packed into panels of kPanel rows,
 // element (i, kk) at [(i / kPanel) * k * kPanel + kk * kPanel + i % kPanel];
@@ -178,6 +209,82 @@ void Gemm(bool split, int64_t m, int64_t pixels, int64_t k, const float* ap,
   });
 }
 
+// One convolution of an image's planes, with everything that depends only
+// on the weights prepared once per call:
+//   dst[m][p] = bias[m] + sum_kk a(m, kk) B_kk[p], kk = (c*kh + i)*kw + j,
+// B the (implicit) im2col matrix of `rows`. Direct kernels (channels as
+// lanes) for K >= kDirectMinK, else ConvGemm (pixels as lanes).
+class ConvPass {
+ public:
+  template <class F>
+  ConvPass(const ConvRows& rows, int64_t m, const F& a, const float* bias)
+      : rows_(rows),
+        m_(m),
+        k_(rows.channels * rows.kh * rows.kw),
+        pixels_(rows.dst_h * rows.dst_w),
+        direct_(k_ >= kDirectMinK),
+        bias_(bias) {
+    if (!direct_) {
+      panels_ = PackPanels(m, k_, a);
+      return;
+    }
+    ld_ = RoundUp(m, 16);
+    wt_ = AlignedFloats(k_ * ld_);
+    float* wt = wt_.data();
+    for (int64_t kk = 0; kk < k_; ++kk) {
+      for (int64_t o = 0; o < m; ++o) wt[kk * ld_ + o] = a(o, kk);
+    }
+    if (bias != nullptr) {
+      padded_bias_ = AlignedFloats(ld_);
+      std::copy(bias, bias + m, padded_bias_.data());
+    }
+    const int64_t hp = PaddedHeight(rows), wp = PaddedWidth(rows);
+    for (int64_t c = 0; c < rows.channels; ++c) {
+      for (int64_t i = 0; i < rows.kh; ++i) {
+        for (int64_t j = 0; j < rows.kw; ++j) {
+          off_.push_back(c * hp * wp + i * rows.dil_h * wp + j * rows.dil_w);
+        }
+      }
+    }
+  }
+
+  // src: the source planes of one image (and group); dst: m planes.
+  // split: share the work with the pool (batch smaller than thread count).
+  void Run(const float* src, float* dst, bool split) const {
+    if (!direct_) {
+      const float* const* table = BuildRows(rows_, src, kRowsSlot, kTableSlot);
+      Gemm(split, m_, pixels_, k_, panels_.data(), table, bias_, dst);
+      return;
+    }
+    const int64_t hp = PaddedHeight(rows_), wp = PaddedWidth(rows_);
+    float* xp = Scratch<float>(kPadSlot, rows_.channels * hp * wp + kSlack);
+    HWY_DYNAMIC_DISPATCH(ConvPad)(rows_, src, xp);
+    const float* bias = bias_ != nullptr ? padded_bias_.data() : nullptr;
+    const auto rows = [&](int64_t y0, int64_t y1) {
+      HWY_DYNAMIC_DISPATCH(ConvDirect)
+      (rows_, m_, xp, off_.data(), k_, wt_.data(), ld_, bias, dst, y0, y1);
+    };
+    if (!split) {
+      rows(0, rows_.dst_h);
+      return;
+    }
+    const int64_t row_work = rows_.dst_w * k_ * ld_;
+    ParallelFor(0, rows_.dst_h,
+                std::max<int64_t>(1, (int64_t{1} << 20) / (row_work + 1)),
+                rows);
+  }
+
+ private:
+  ConvRows rows_;
+  int64_t m_, k_, pixels_;
+  bool direct_;
+  const float* bias_;
+  std::vector<float> panels_;  // ConvGemm's A
+  int64_t ld_ = 0;             // direct: channels rounded up to 16
+  AlignedFloats wt_, padded_bias_;
+  std::vector<int64_t> off_;  // direct: tap offsets in the padded planes
+};
+
 // Runs fn(image_begin, image_end, range, split) over the batch: one range
 // per thread, or (batch smaller than the thread count) one range whose work
 // is split inside (see Note [Conv2d threading]).
@@ -207,13 +314,13 @@ void Conv2dForwardF32(const Conv2dPlan& plan) {
   const int64_t cg = g.in_channels / g.groups, og = g.out_channels / g.groups;
   const int64_t k = cg * g.kernel_h * g.kernel_w, p = g.out_h * g.out_w;
   const int64_t in_plane = g.in_h * g.in_w;
-  std::vector<std::vector<float>> packed;
+  std::vector<ConvPass> passes;
   for (int64_t grp = 0; grp < g.groups; ++grp) {
     const float* wg = w + grp * og * k;
-    packed.push_back(PackPanels(
-        og, k, [&](int64_t o, int64_t kk) { return wg[o * k + kk]; }));
+    passes.emplace_back(
+        InputRows(g), og, [&](int64_t o, int64_t kk) { return wg[o * k + kk]; },
+        b != nullptr ? b + grp * og : nullptr);
   }
-  const ConvRows rows = InputRows(g);
   ForEachRange(g.batch, SampleRanges(g.batch),
                [&](int64_t n0, int64_t n1, int64_t, bool split) {
                  for (int64_t n = n0; n < n1; ++n) {
@@ -224,13 +331,9 @@ void Conv2dForwardF32(const Conv2dPlan& plan) {
                               g.out_channels * p, /*write=*/true);
                    }
                    for (int64_t grp = 0; grp < g.groups; ++grp) {
-                     const float* src =
-                         in + (n * g.in_channels + grp * cg) * in_plane;
-                     const float* const* table =
-                         BuildRows(rows, src, kRowsSlot, kTableSlot);
-                     Gemm(split, og, p, k, packed[grp].data(), table,
-                          b != nullptr ? b + grp * og : nullptr,
-                          out + (n * g.out_channels + grp * og) * p);
+                     passes[grp].Run(
+                         in + (n * g.in_channels + grp * cg) * in_plane,
+                         out + (n * g.out_channels + grp * og) * p, split);
                    }
                  }
                });
@@ -238,22 +341,6 @@ void Conv2dForwardF32(const Conv2dPlan& plan) {
 
 // --- Backward
 // ---------------------------------------------------------------------
-
-// goutT[q][o] = gout[o][q] for q < pixels, o < og; lanes o in [og, ld) zero.
-void TransposeGradOutput(const float* gout, int64_t og, int64_t pixels,
-                         int64_t ld, float* gt) {
-  constexpr int64_t kBlock = 16;
-  for (int64_t q0 = 0; q0 < pixels; q0 += kBlock) {
-    const int64_t q1 = std::min(pixels, q0 + kBlock);
-    for (int64_t q = q0; q < q1; ++q) {
-      std::fill(gt + q * ld + og, gt + (q + 1) * ld, 0.0f);
-    }
-    for (int64_t o = 0; o < og; ++o) {
-      const float* src = gout + o * pixels;
-      for (int64_t q = q0; q < q1; ++q) gt[q * ld + o] = src[q];
-    }
-  }
-}
 
 // grad_weight from one image and group, into this range's partial sums:
 // lane-wise dot products (small K, see ConvGradWeightLanes) or with
@@ -278,7 +365,7 @@ struct GradWeightStep {
       return;
     }
     float* gt = Scratch<float>(kGoutTSlot, pixels * ld);
-    TransposeGradOutput(gout, og, pixels, ld, gt);
+    HWY_DYNAMIC_DISPATCH(ConvTransposeIn)(gout, og, pixels, ld, gt);
     if (!split) {
       HWY_DYNAMIC_DISPATCH(ConvGradWeight)(0, rows, pixels, ld, table, gt, acc);
       return;
@@ -325,17 +412,21 @@ void Conv2dBackwardF32(const Conv2dBackwardPlan& plan) {
     if (gin == nullptr || k == 0) return;
   }
   const bool gin_conv = GradInputIsConv(g);
-  const int64_t gk = og * khw;  // K of the grad_input GEMM
-  std::vector<std::vector<float>> packed;
+
+  std::vector<ConvPass> gin_passes;        // grad_input as a convolution
+  std::vector<std::vector<float>> packed;  // or as GEMM + col2im
   if (gin != nullptr) {
     for (int64_t grp = 0; grp < g.groups; ++grp) {
       const float* wg = w + grp * og * k;
       if (gin_conv) {
-        // A[c][(o, i, j)] = W[o][c][kh-1-i][kw-1-j].
-        packed.push_back(PackPanels(cg, gk, [&](int64_t c, int64_t kk) {
-          const int64_t o = kk / khw, ij = kk % khw;
-          return wg[(o * cg + c) * khw + (khw - 1 - ij)];
-        }));
+        // a(c, (o, i, j)) = W[o][c][kh-1-i][kw-1-j].
+        gin_passes.emplace_back(
+            GradOutputRows(g), cg,
+            [&](int64_t c, int64_t kk) {
+              const int64_t o = kk / khw, ij = kk % khw;
+              return wg[(o * cg + c) * khw + (khw - 1 - ij)];
+            },
+            nullptr);
       } else {
         // A[(c, i, j)][o] = W[o][(c, i, j)].
         packed.push_back(PackPanels(
@@ -343,7 +434,7 @@ void Conv2dBackwardF32(const Conv2dBackwardPlan& plan) {
       }
     }
   }
-  const ConvRows in_rows = InputRows(g), gout_rows = GradOutputRows(g);
+  const ConvRows in_rows = InputRows(g);
   const int64_t ranges = SampleRanges(g.batch);
   // Rows of B for grad_weight: the input's, then the row of ones.
   const int64_t gw_rows = k + (gb != nullptr ? 1 : 0);
@@ -374,12 +465,10 @@ void Conv2dBackwardF32(const Conv2dBackwardPlan& plan) {
                    parts.data() + (r * g.groups + grp) * group_size);
             }
             if (gin != nullptr) {
-              const float* ap = packed[grp].data();
               if (gin_conv) {
-                const float* const* table =
-                    BuildRows(gout_rows, gout_g, kGradRowsSlot, kGradTableSlot);
-                Gemm(split, cg, in_plane, gk, ap, table, nullptr, gin + in_off);
+                gin_passes[grp].Run(gout_g, gin + in_off, split);
               } else {
+                const float* ap = packed[grp].data();
                 // col[(c, i, j)][q] = sum_o W[o][(c, i, j)] gout[o][q], then
                 // scattered back by col2im. B rows: grad_output's rows, copied
                 // to leave ConvGemm its slack.
