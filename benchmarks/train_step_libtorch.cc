@@ -345,34 +345,37 @@ struct ChainTimes {
 
 void RunChainRow(const std::string& kind, int threads, double budget) {
   Chain a = MakeTchChain(kind), b = MakeTorchChain(kind);
-  ChainTimes ta, tb;
-  auto measure = [&](auto member, double* out_a, double* out_b) {
-    std::function<void()> fa = a.*member, fb = b.*member;
+  using Member = std::function<void()> Chain::*;
+  const Member members[3] = {&Chain::no_grad, &Chain::record,
+                             &Chain::record_backward};
+  int calls[3];
+  for (int m = 0; m < 3; ++m) {
+    const std::function<void()>&fa = a.*members[m], &fb = b.*members[m];
     for (int i = 0; i < 20; ++i) {
       if (RunTch()) fa();
       if (RunTorch()) fb();
     }
     const double one = std::max(TimeCalls(RunTch() ? fa : fb, 5).first, 1e-7);
-    const int calls = std::max(1, static_cast<int>(2e-3 / one));
-    std::vector<double> sa, sb;
-    const double start = Now();
-    // Alternate the two so that load from elsewhere hits both alike.
-    for (int n = 0; (Now() - start < budget / 3 && n < 500) || n < 5; ++n) {
+    calls[m] = std::max(1, static_cast<int>(2e-3 / one));
+  }
+  // Every round times all six (three functions, two frameworks), so that
+  // load from elsewhere hits them alike; the best of the rounds is kept.
+  std::vector<double> sa[3], sb[3];
+  const double start = Now();
+  for (int n = 0; (Now() - start < budget && n < 500) || n < 5; ++n) {
+    for (int m = 0; m < 3; ++m) {
       if (RunTch()) {
         SetTchThreads(threads);
-        sa.push_back(TimeCalls(fa, calls).first);
+        sa[m].push_back(TimeCalls(a.*members[m], calls[m]).first);
       }
       if (RunTorch()) {
         SetTorchThreads(threads);
-        sb.push_back(TimeCalls(fb, calls).first);
+        sb[m].push_back(TimeCalls(b.*members[m], calls[m]).first);
       }
     }
-    *out_a = Best(sa);
-    *out_b = Best(sb);
-  };
-  measure(&Chain::no_grad, &ta.no_grad, &tb.no_grad);
-  measure(&Chain::record, &ta.record, &tb.record);
-  measure(&Chain::record_backward, &ta.record_backward, &tb.record_backward);
+  }
+  const ChainTimes ta{Best(sa[0]), Best(sa[1]), Best(sa[2])},
+      tb{Best(sb[0]), Best(sb[1]), Best(sb[2])};
   const double diff =
       RunTch() && RunTorch() ? RelativeDifference(a.grads(), b.grads()) : NAN;
   const double us = 1e6 / kChainOps;
