@@ -48,6 +48,39 @@ void ConvPad(const ConvRows& g, const float* src, float* xp) {
   int64_t lo, hi;  // the columns that come from the source
   ValidRange(g.src_w, -g.pad_w, 1, wp, lo, hi);
   const int64_t r_hi = g.pad_h + g.src_h < hp ? g.pad_h + g.src_h : hp;
+#if TCH_CONV_NATIVE_MASKS
+  // One masked load per vector of a row, the masks the same for every row.
+  const DF d;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  constexpr int64_t kMaxChunks = 4;
+  const int64_t chunks = (wp + lanes - 1) / lanes;
+  if (chunks <= kMaxChunks) {
+    hn::Mask<DF> masks[kMaxChunks];
+    for (int64_t ch = 0; ch < chunks; ++ch) {
+      const int64_t x = ch * lanes;
+      const int64_t a = lo - x < 0 ? 0 : (lo - x > lanes ? lanes : lo - x);
+      const int64_t b = hi - x < 0 ? 0 : (hi - x > lanes ? lanes : hi - x);
+      masks[ch] = hn::AndNot(hn::FirstN(d, static_cast<size_t>(a)),
+                             hn::FirstN(d, static_cast<size_t>(b)));
+    }
+    for (int64_t c = 0; c < g.channels; ++c) {
+      float* dst = xp + c * hp * wp;
+      // Source row y - pad_h, shifted so that lane x reads column x - pad_w.
+      const float* s =
+          src + c * g.src_h * g.src_w - g.pad_h * g.src_w - g.pad_w;
+      ZeroFill(dst, g.pad_h * wp);
+      for (int64_t y = g.pad_h; y < r_hi; ++y) {
+        for (int64_t ch = 0; ch < chunks; ++ch) {
+          hn::StoreU(hn::MaskedLoad(masks[ch], d, s + y * g.src_w + ch * lanes),
+                     d, dst + y * wp + ch * lanes);
+        }
+      }
+      ZeroFill(dst + r_hi * wp, (hp - r_hi) * wp);
+    }
+    ZeroFill(xp + g.channels * hp * wp, 16);
+    return;
+  }
+#endif
   for (int64_t c = 0; c < g.channels; ++c) {
     float* dst = xp + c * hp * wp;
     const float* s = src + c * g.src_h * g.src_w;

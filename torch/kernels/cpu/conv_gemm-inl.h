@@ -15,7 +15,9 @@
 //   ConvGradWeight: gwT[kk][o] += sum_p B_kk[p] * goutT[p][o]: output
 //     channels are the lanes (goutT is grad_output transposed, rows padded
 //     to a multiple of 16), pixels the long reduction that stays in
-//     registers, so no horizontal sums are needed.
+//     registers, so no horizontal sums are needed; B is read from the
+//     padded input planes of ConvPad (conv_direct-inl.h).
+//   ConvGradWeightLanes: the same sums lane-wise over pixels (small K).
 //
 // Neither throws. Example (conv_kernels.cc):
 //   HWY_DYNAMIC_DISPATCH(ConvGemm)(og, 0, P, K, packed, rows, bias, out, P);
@@ -246,34 +248,41 @@ void ConvGemm(int64_t m, int64_t p_begin, int64_t p_end, int64_t k,
 
 // --- ConvGradWeight
 
-// gwT rows kk0 .. kk0+R, vectors [0, V) of the o-block at `o`, over pixels
-// [p0, p1).
-template <int R, int V>
-HWY_INLINE void GwTile(int64_t p0, int64_t p1, const float* const* brows,
+// gwT rows kk0 .. kk0+R (tap offsets off[0, R)), vectors [0, V) of the
+// o-block at `o`, over every pixel of the output rows [y0, y1). Inputs are
+// broadcast from the padded planes xp (ConvPad), x stride sw (1 if kUnit).
+template <int R, int V, bool kUnit>
+HWY_INLINE void GwTile(const ConvRows& g, int64_t y0, int64_t y1,
+                       const float* xp, const int64_t* off,
                        const float* HWY_RESTRICT gt, int64_t ld, int64_t o,
                        float* HWY_RESTRICT gw) {
   const DF d;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t row_step = g.stride_h * PaddedWidth(g), sw = g.stride_w;
   VF acc[R][V];
-  const float* b[R];
   HWY_UNROLL(32)
   for (int r = 0; r < R; ++r) {
-    b[r] = brows[r];
     HWY_UNROLL(32)
     for (int v = 0; v < V; ++v) {
       acc[r][v] = hn::LoadU(d, gw + r * ld + o + v * lanes);
     }
   }
-  for (int64_t p = p0; p < p1; ++p) {
-    VF g[V];
+  for (int64_t y = y0; y < y1; ++y) {
+    const float* b[R];
     HWY_UNROLL(32)
-    for (int v = 0; v < V; ++v)
-      g[v] = hn::LoadU(d, gt + p * ld + o + v * lanes);
-    HWY_UNROLL(32)
-    for (int r = 0; r < R; ++r) {
-      const VF bv = hn::Set(d, b[r][p]);
+    for (int r = 0; r < R; ++r) b[r] = xp + off[r] + y * row_step;
+    const float* gp = gt + y * g.dst_w * ld + o;
+    for (int64_t x = 0; x < g.dst_w; ++x) {
+      VF gv[V];
       HWY_UNROLL(32)
-      for (int v = 0; v < V; ++v) acc[r][v] = hn::MulAdd(bv, g[v], acc[r][v]);
+      for (int v = 0; v < V; ++v) gv[v] = hn::LoadU(d, gp + x * ld + v * lanes);
+      HWY_UNROLL(32)
+      for (int r = 0; r < R; ++r) {
+        const VF bv = hn::Set(d, kUnit ? b[r][x] : b[r][x * sw]);
+        HWY_UNROLL(32)
+        for (int v = 0; v < V; ++v)
+          acc[r][v] = hn::MulAdd(bv, gv[v], acc[r][v]);
+      }
     }
   }
   HWY_UNROLL(32)
@@ -286,45 +295,55 @@ HWY_INLINE void GwTile(int64_t p0, int64_t p1, const float* const* brows,
 }
 
 template <int V>
-HWY_INLINE void GwBlock(int64_t k_begin, int64_t k_end, int64_t p0, int64_t p1,
-                        const float* const* brows, const float* gt, int64_t ld,
+HWY_INLINE void GwBlock(const ConvRows& g, int64_t k_begin, int64_t k_end,
+                        int64_t y0, int64_t y1, const float* xp,
+                        const int64_t* off, const float* gt, int64_t ld,
                         int64_t o, float* gw) {
   // At most 12 rows: one pointer register per row.
   constexpr int kRows = kGwAcc / V < 12 ? kGwAcc / V : 12;
   for (int64_t kk = k_begin; kk < k_end; kk += kRows) {
     const int rows = static_cast<int>(k_end - kk < kRows ? k_end - kk : kRows);
     WithRows<1, kRows>(rows, [&](auto r) {
-      GwTile<decltype(r)::value, V>(p0, p1, brows + kk, gt, ld, o,
-                                    gw + kk * ld);
+      constexpr int kR = decltype(r)::value;
+      if (g.stride_w == 1) {
+        GwTile<kR, V, true>(g, y0, y1, xp, off + kk, gt, ld, o, gw + kk * ld);
+      } else {
+        GwTile<kR, V, false>(g, y0, y1, xp, off + kk, gt, ld, o, gw + kk * ld);
+      }
     });
   }
 }
 
-// Pixels per chunk: a 128 x 64 float chunk of goutT (32 KiB) stays in L1
-// while every row tile passes over it.
+// Pixels per chunk (whole output rows): a 128 x 64 float chunk of goutT
+// (32 KiB) stays in L1 while every row tile passes over it.
 inline constexpr int64_t kPixelBlock = 128;
 
-// ld: the row length of goutT and gwT, a multiple of 16 floats (so of the
-// lane count); lanes past the real channels hold zeros.
-void ConvGradWeight(int64_t k_begin, int64_t k_end, int64_t pixels, int64_t ld,
-                    const float* const* brows, const float* gt, float* gw) {
+// gwT[kk][o] += sum_p xp[p's window + off[kk]] * gt[p][o] for kk in
+// [k_begin, k_end): gt = grad_output with channels as lanes (ConvTransposeIn),
+// ld the row length of gt and gwT, a multiple of 16 floats (lanes past the
+// real channels hold zeros); xp the padded input planes (ConvPad).
+void ConvGradWeight(const ConvRows& g, int64_t k_begin, int64_t k_end,
+                    const float* xp, const int64_t* off, const float* gt,
+                    int64_t ld, float* gw) {
   const DF d;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   const int64_t vecs = ld / lanes;
-  const int64_t chunks = (pixels + kPixelBlock - 1) / kPixelBlock;
-  for (int64_t ch = 0; ch < chunks; ++ch) {
-    const int64_t p0 = pixels * ch / chunks, p1 = pixels * (ch + 1) / chunks;
+  const int64_t rows_per_chunk =
+      g.dst_w >= kPixelBlock ? 1 : kPixelBlock / (g.dst_w > 0 ? g.dst_w : 1);
+  for (int64_t y0 = 0; y0 < g.dst_h; y0 += rows_per_chunk) {
+    const int64_t y1 =
+        g.dst_h - y0 < rows_per_chunk ? g.dst_h : y0 + rows_per_chunk;
     for (int64_t v = 0; v < vecs;) {
       const int64_t left = vecs - v;
       const int64_t o = v * lanes;
       if (left >= kGwVecs) {
-        GwBlock<kGwVecs>(k_begin, k_end, p0, p1, brows, gt, ld, o, gw);
+        GwBlock<kGwVecs>(g, k_begin, k_end, y0, y1, xp, off, gt, ld, o, gw);
         v += kGwVecs;
       } else if (left >= 2) {
-        GwBlock<2>(k_begin, k_end, p0, p1, brows, gt, ld, o, gw);
+        GwBlock<2>(g, k_begin, k_end, y0, y1, xp, off, gt, ld, o, gw);
         v += 2;
       } else {
-        GwBlock<1>(k_begin, k_end, p0, p1, brows, gt, ld, o, gw);
+        GwBlock<1>(g, k_begin, k_end, y0, y1, xp, off, gt, ld, o, gw);
         v += 1;
       }
     }

@@ -342,52 +342,97 @@ void Conv2dForwardF32(const Conv2dPlan& plan) {
 // --- Backward
 // ---------------------------------------------------------------------
 
-// grad_weight from one image and group, into this range's partial sums:
-// lane-wise dot products (small K, see ConvGradWeightLanes) or with
-// grad_output transposed (ConvGradWeight). Row `rows` of the table is the
-// row of ones whose "weight gradient" is grad_bias, when wanted.
-struct GradWeightStep {
-  int64_t og, rows, pixels, ld;
-  bool lanes;  // ConvGradWeightLanes; else ConvGradWeight
-  void operator()(bool split, const float* gout, const float* const* table,
+// grad_weight (and grad_bias) from one image and group, into one range's
+// partial sums: lane-wise dot products over pixels for small og * K
+// (ConvGradWeightLanes: no transpose, the sums stay lane-wise for the whole
+// batch), else outer products with output channels as lanes
+// (ConvGradWeight). grad_bias is the weight gradient of one more row of B
+// (row K): a row, or padded plane, of ones.
+class GradWeightStep {
+ public:
+  GradWeightStep(const ConvRows& rows, int64_t og, bool bias)
+      : rows_(rows),
+        og_(og),
+        k_(rows.channels * rows.kh * rows.kw),
+        n_(k_ + (bias ? 1 : 0)),
+        pixels_(rows.dst_h * rows.dst_w),
+        ld_(RoundUp(og, 16)),
+        bias_(bias),
+        lanes_(og * n_ <= kLanesPathMaxEntries) {
+    if (lanes_) {
+      if (bias) ones_.assign(static_cast<size_t>(pixels_ + kSlack), 1.0f);
+      return;
+    }
+    const int64_t hp = PaddedHeight(rows), wp = PaddedWidth(rows);
+    for (int64_t c = 0; c < rows.channels; ++c) {
+      for (int64_t i = 0; i < rows.kh; ++i) {
+        for (int64_t j = 0; j < rows.kw; ++j) {
+          off_.push_back(c * hp * wp + i * rows.dil_h * wp + j * rows.dil_w);
+        }
+      }
+    }
+    if (bias) off_.push_back(rows.channels * hp * wp);  // the ones plane
+  }
+
+  // src: the image's input planes (of the group); gout: its grad_output
+  // planes; acc: this range's partial sums of the group (size()).
+  void operator()(bool split, const float* src, const float* gout,
                   float* acc) const {
-    if (lanes) {
+    if (lanes_) {
+      const float** table = BuildRows(rows_, src, kRowsSlot, kTableSlot);
+      if (bias_) table[k_] = ones_.data();
       if (!split) {
         HWY_DYNAMIC_DISPATCH(ConvGradWeightLanes)
-        (og, rows, pixels, gout, table, acc);
+        (og_, n_, pixels_, gout, table, acc);
         return;
       }
-      ParallelFor(0, og, 1, [&](int64_t lo, int64_t hi) {
+      ParallelFor(0, og_, 1, [&](int64_t lo, int64_t hi) {
         HWY_DYNAMIC_DISPATCH(ConvGradWeightLanes)
-        (hi - lo, rows, pixels, gout + lo * pixels, table,
-         acc + lo * rows * 16);
+        (hi - lo, n_, pixels_, gout + lo * pixels_, table, acc + lo * n_ * 16);
       });
       return;
     }
-    float* gt = Scratch<float>(kGoutTSlot, pixels * ld);
-    HWY_DYNAMIC_DISPATCH(ConvTransposeIn)(gout, og, pixels, ld, gt);
+    const int64_t plane = PaddedHeight(rows_) * PaddedWidth(rows_);
+    float* xp = Scratch<float>(kPadSlot, (rows_.channels + 1) * plane + kSlack);
+    HWY_DYNAMIC_DISPATCH(ConvPad)(rows_, src, xp);
+    if (bias_) {
+      std::fill(xp + rows_.channels * plane, xp + (rows_.channels + 1) * plane,
+                1.0f);
+    }
+    float* gt = Scratch<float>(kGoutTSlot, pixels_ * ld_);
+    HWY_DYNAMIC_DISPATCH(ConvTransposeIn)(gout, og_, pixels_, ld_, gt);
     if (!split) {
-      HWY_DYNAMIC_DISPATCH(ConvGradWeight)(0, rows, pixels, ld, table, gt, acc);
+      HWY_DYNAMIC_DISPATCH(ConvGradWeight)
+      (rows_, 0, n_, xp, off_.data(), gt, ld_, acc);
       return;
     }
     constexpr int64_t kRowChunk = 12;  // a multiple of every tile's rows
-    ParallelFor(0, (rows + kRowChunk - 1) / kRowChunk, 1,
+    ParallelFor(0, (n_ + kRowChunk - 1) / kRowChunk, 1,
                 [&](int64_t lo, int64_t hi) {
                   HWY_DYNAMIC_DISPATCH(ConvGradWeight)
-                  (lo * kRowChunk, std::min(rows, hi * kRowChunk), pixels, ld,
-                   table, gt, acc);
+                  (rows_, lo * kRowChunk, std::min(n_, hi * kRowChunk), xp,
+                   off_.data(), gt, ld_, acc);
                 });
   }
-  // Elements of one group's partial sums.
-  int64_t size() const { return lanes ? og * rows * 16 : rows * ld; }
+
+  // Rows of B (K, plus the row of ones), and floats of one group's sums.
+  int64_t rows() const { return n_; }
+  int64_t size() const { return lanes_ ? og_ * n_ * 16 : n_ * ld_; }
   // The partial sum of (o, kk) in one group's block.
   float Get(const float* part, int64_t o, int64_t kk) const {
-    if (!lanes) return part[kk * ld + o];
-    const float* v = part + (o * rows + kk) * 16;
+    if (!lanes_) return part[kk * ld_ + o];
+    const float* v = part + (o * n_ + kk) * 16;
     float sum = 0;
     for (int l = 0; l < 16; ++l) sum += v[l];
     return sum;
   }
+
+ private:
+  ConvRows rows_;
+  int64_t og_, k_, n_, pixels_, ld_;
+  bool bias_, lanes_;
+  std::vector<float> ones_;   // lanes path: the row of ones
+  std::vector<int64_t> off_;  // tap offsets in the padded planes
 };
 
 void Conv2dBackwardF32(const Conv2dBackwardPlan& plan) {
@@ -436,11 +481,8 @@ void Conv2dBackwardF32(const Conv2dBackwardPlan& plan) {
   }
   const ConvRows in_rows = InputRows(g);
   const int64_t ranges = SampleRanges(g.batch);
-  // Rows of B for grad_weight: the input's, then the row of ones.
-  const int64_t gw_rows = k + (gb != nullptr ? 1 : 0);
-  const std::vector<float> ones(gb != nullptr ? p + kSlack : 0, 1.0f);
-  GradWeightStep step{og, gw_rows, p, (og + 15) / 16 * 16,
-                      og * gw_rows <= kLanesPathMaxEntries};
+  const GradWeightStep step(in_rows, og, gb != nullptr);
+  const int64_t gw_rows = step.rows();
   const int64_t group_size = step.size();
   std::vector<float> parts(gw != nullptr ? ranges * g.groups * group_size : 0,
                            0.0f);
@@ -458,10 +500,7 @@ void Conv2dBackwardF32(const Conv2dBackwardPlan& plan) {
             const float* gout_g = gout + (n * g.out_channels + grp * og) * p;
             const int64_t in_off = (n * g.in_channels + grp * cg) * in_plane;
             if (gw != nullptr) {
-              const float** table =
-                  BuildRows(in_rows, in + in_off, kRowsSlot, kTableSlot);
-              if (gb != nullptr) table[k] = ones.data();
-              step(split, gout_g, table,
+              step(split, in + in_off, gout_g,
                    parts.data() + (r * g.groups + grp) * group_size);
             }
             if (gin != nullptr) {
