@@ -360,6 +360,57 @@ Tensor softplus(const Tensor& x, const Scalar& beta, const Scalar& threshold) {
   return Unary(kSoftplus, x, x.dtype(), x.dtype(), beta, threshold);
 }
 
+// --- Activation backward ---------------------------------------------------
+
+namespace {
+const Op kThresholdBackward("threshold_backward"),
+    kSigmoidBackward("sigmoid_backward"), kTanhBackward("tanh_backward"),
+    kSiluBackward("silu_backward"), kGeluBackward("gelu_backward"),
+    kGeluTanhBackward("gelu_tanh_backward");
+
+Tensor ActivationBackward(const Op& op, const char* name, const Tensor& grad,
+                          const Tensor& other, const Scalar& arg0 = 0) {
+  const DType t = ResultType(grad, other);
+  if (&op == &kThresholdBackward) {
+    CheckNotBool(name, t);
+  } else {
+    TCH_CHECK(IsFloatingPoint(t), name,
+              ": expected floating-point tensors, got grad of dtype ",
+              grad.dtype(), " and input of dtype ", other.dtype());
+  }
+  return Nary(op, name, {&grad, &other}, t, t, arg0);
+}
+}  // namespace
+
+Tensor threshold_backward(const Tensor& grad, const Tensor& self,
+                          const Scalar& threshold) {
+  return ActivationBackward(kThresholdBackward, "threshold_backward", grad,
+                            self, threshold);
+}
+Tensor relu_backward(const Tensor& grad, const Tensor& output) {
+  return ActivationBackward(kThresholdBackward, "relu_backward", grad, output,
+                            0);
+}
+Tensor gelu_backward(const Tensor& grad, const Tensor& x,
+                     GeluApproximate approximate) {
+  return approximate == GeluApproximate::kTanh
+             ? ActivationBackward(kGeluTanhBackward, "gelu_backward", grad, x)
+             : ActivationBackward(kGeluBackward, "gelu_backward", grad, x);
+}
+Tensor gelu_backward(const Tensor& grad, const Tensor& x,
+                     std::string_view approximate) {
+  return gelu_backward(grad, x, ParseGelu(approximate));
+}
+Tensor silu_backward(const Tensor& grad, const Tensor& x) {
+  return ActivationBackward(kSiluBackward, "silu_backward", grad, x);
+}
+Tensor sigmoid_backward(const Tensor& grad, const Tensor& output) {
+  return ActivationBackward(kSigmoidBackward, "sigmoid_backward", grad, output);
+}
+Tensor tanh_backward(const Tensor& grad, const Tensor& output) {
+  return ActivationBackward(kTanhBackward, "tanh_backward", grad, output);
+}
+
 namespace {
 Tensor Rounding(const Op& op, const Tensor& x) {
   TCH_CHECK(x.dtype() != DType::kBool, op.name(),

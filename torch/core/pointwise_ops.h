@@ -47,7 +47,10 @@ namespace tch {
 //   softplus: args = {beta, threshold}; clamp: {min, max};
 //   clamp_min / clamp_max: {bound}; pow_scalar: {exponent};
 //   lerp_scalar: {weight}; addcmul / addcdiv: {value};
-//   gelu: {0 for "none", 1 for "tanh"}.
+//   gelu: {0 for "none", 1 for "tanh"}; threshold_backward: {threshold}.
+// The activation backward kernels ("threshold_backward", "sigmoid_backward",
+// "tanh_backward", "silu_backward", "gelu_backward", "gelu_tanh_backward")
+// take operand 1 = grad and operand 2 = the saved input or output.
 // Kernels are registered for the compute dtype (the dtype of the inputs);
 // comparison kernels write bool.
 using PointwiseKernel = void(const ElementwisePlan& plan);
@@ -91,6 +94,39 @@ Tensor silu(const Tensor& x);  // x * sigmoid(x); floating dtypes only
 // dtypes only.
 Tensor softplus(const Tensor& x, const Scalar& beta = 1,
                 const Scalar& threshold = 20);
+
+// --- Activation backward -------------------------------------------------
+// grad_input of an activation in one fused pass (PyTorch 1.13's
+// aten::*_backward ops and formulas), from the incoming gradient and the
+// input or output the forward saved. grad and the other tensor broadcast;
+// the result dtype is ResultType(grad, other), and 16-bit floats compute in
+// float32. All but threshold/relu accept floating dtypes only.
+//
+//   Tensor y = sigmoid(x);
+//   Tensor dx = sigmoid_backward(dy, y);       // dy * (1 - y) * y
+//   Tensor dz = gelu_backward(dy, x, "tanh");  // d gelu(x, "tanh") / dx * dy
+//
+// Errors: ValueError for shapes that do not broadcast, bool (threshold,
+// relu) or non-floating (the others) dtypes, and a bad gelu approximate.
+
+// grad where self > threshold, else 0; a NaN self passes grad (self <=
+// threshold is false), as PyTorch. Numeric dtypes.
+Tensor threshold_backward(const Tensor& grad, const Tensor& self,
+                          const Scalar& threshold);
+// threshold_backward(grad, output, 0): the gradient of relu from its output.
+Tensor relu_backward(const Tensor& grad, const Tensor& output);
+// grad * (cdf(x) + x * pdf(x)) for "none"; the derivative of the tanh form
+// for "tanh". x is gelu's input.
+Tensor gelu_backward(const Tensor& grad, const Tensor& x,
+                     GeluApproximate approximate = GeluApproximate::kNone);
+Tensor gelu_backward(const Tensor& grad, const Tensor& x,
+                     std::string_view approximate);
+// grad * s * (1 + x * (1 - s)) with s = sigmoid(x); x is silu's input.
+Tensor silu_backward(const Tensor& grad, const Tensor& x);
+// grad * (1 - y) * y, from sigmoid's output y.
+Tensor sigmoid_backward(const Tensor& grad, const Tensor& output);
+// grad * (1 - y * y), from tanh's output y.
+Tensor tanh_backward(const Tensor& grad, const Tensor& output);
 
 // Rounding: integral x is returned as a copy; bool throws ValueError.
 // round is half to even (round(2.5) == 2).
