@@ -4,8 +4,10 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <vector>
 
 #include "torch/autograd/functions/arith.h"
+#include "torch/autograd/functions/index.h"
 #include "torch/autograd/functions/linalg.h"
 #include "torch/autograd/functions/norm.h"
 #include "torch/autograd/functions/random.h"
@@ -130,11 +132,14 @@ Tensor MultiheadAttention::forward(const Tensor& query, const Tensor& key,
             ", ", ShapeToString(value.sizes()));
   Tensor q, k, v;
   if (query.SameImpl(key) && key.SameImpl(value)) {
-    // Self-attention: one projection, then split.
+    // Self-attention: one projection, then split. One split node (its
+    // backward is one cat) rather than three slices, whose backwards would
+    // each zero-fill and copy a full [B, L, 3E] gradient to be summed.
     Tensor qkv = ad::linear(query, in_proj_weight, in_proj_bias);
-    q = ad::slice(qkv, 2, 0, E);
-    k = ad::slice(qkv, 2, E, 2 * E);
-    v = ad::slice(qkv, 2, 2 * E, 3 * E);
+    std::vector<Tensor> parts = ad::split(qkv, E, 2);
+    q = parts[0];
+    k = parts[1];
+    v = parts[2];
   } else {
     auto project = [&](const Tensor& x, int64_t i) {
       Tensor w = ad::slice(in_proj_weight, 0, i * E, (i + 1) * E);
