@@ -8,6 +8,7 @@ Writes tests/golden/pointwise.safetensors. Tensor names:
     binary.<op>.<dtype>.a / .b / .out    a [4, 5] with b [5] (broadcast)
     mixed.<op>.<dta>_<dtb>.a / .b / .out promotion between two dtypes
     <case>.<name>                        the explicit cases at the bottom
+    bwd.<op>.<dtype>.g / .x / .out       activation backward (aten ops)
 float16 results are computed in float32 and rounded (PyTorch's CPU lacks
 half kernels for most of these ops; its CUDA kernels compute the same way).
 """
@@ -325,6 +326,51 @@ put("zero_d.int_plus_float0d", torch.maximum(torch.tensor([1, 5]),
                                              torch.tensor(2.5)))
 
 # Large tensors (several threads' chunks): the test tiles wide.* cases.
+
+# --- Activation backward (aten::*_backward) -------------------------------------
+# bwd.<op>.<dtype>.g / .x / .out: grad, the saved tensor (the input for
+# threshold/gelu/silu, the output for relu/sigmoid/tanh) and grad_input.
+aten = torch.ops.aten
+BACKWARD = {
+    "relu": (lambda g, y: aten.threshold_backward(g, y, 0), torch.relu),
+    "threshold": (lambda g, x: aten.threshold_backward(g, x, 0.5), None),
+    "gelu": (lambda g, x: aten.gelu_backward(g, x), None),
+    "gelu_tanh": (lambda g, x: aten.gelu_backward(g, x, approximate="tanh"),
+                  None),
+    "silu": (aten.silu_backward, None),
+    "sigmoid": (aten.sigmoid_backward, torch.sigmoid),
+    "tanh": (aten.tanh_backward, torch.tanh),
+}
+for op, (bwd, fwd) in BACKWARD.items():
+    dtypes = FLOATS + ([torch.int64] if op in ("relu", "threshold") else [])
+    for dt in dtypes:
+        x = sample(dt)
+        g = sample(dt, specials=False)
+        if dt in FLOATS:
+            g[13], g[14] = NAN, INF  # select, not multiply, in threshold
+        saved = via_float(fwd, x) if fwd is not None else x
+        put(f"bwd.{op}.{name(dt)}.g", g)
+        put(f"bwd.{op}.{name(dt)}.x", saved)
+        put(f"bwd.{op}.{name(dt)}.out", via_float(bwd, g, saved))
+    # Wide range for the SIMD float32 paths (and float64).
+    for dt in [torch.float32, torch.float64]:
+        x = torch.empty(256, dtype=dt).uniform_(-30, 30)
+        x[:8] = torch.tensor([0.0, -0.0, NAN, INF, -INF, 1e-3, -1e-3, 5.0])
+        g = torch.empty(256, dtype=dt).uniform_(-2, 2)
+        saved = fwd(x) if fwd is not None else x
+        put(f"bwdwide.{op}.{name(dt)}.g", g)
+        put(f"bwdwide.{op}.{name(dt)}.x", saved)
+        put(f"bwdwide.{op}.{name(dt)}.out", bwd(g, saved))
+# Strided and broadcast operands: grad transposed, x a column expanded.
+bg, bx = torch.randn(8, 6), torch.randn(6, 8)
+put("bwdviews.g", bg)
+put("bwdviews.x", bx)
+# 1.13's CPU gelu_backward reads a transposed grad wrongly (garbage out), so
+# its reference takes the same values contiguous.
+put("bwdviews.gelu_t", aten.gelu_backward(bg.t().contiguous(), bx))
+put("bwdviews.relu_t", aten.threshold_backward(bg.t(), bx, 0))
+put("bwdviews.silu_col", aten.silu_backward(bg.t(), bx[:, :1].expand(6, 8)))
+put("bwdviews.tanh_tt", aten.tanh_backward(bg.t(), torch.tanh(bg).t()))
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                     "pointwise.safetensors")

@@ -1,5 +1,7 @@
 // Derivatives of the pointwise ops (formulas of PyTorch 1.13's
-// derivatives.yaml / FunctionsManual.cpp, written with core ops).
+// derivatives.yaml / FunctionsManual.cpp, written with core ops; the
+// activations relu, gelu, silu, sigmoid and tanh use core's fused one-pass
+// *_backward ops).
 #include "torch/autograd/functions/pointwise.h"
 
 #include <cmath>
@@ -76,39 +78,10 @@ Tensor KeepWhere(const Tensor& mask, const Tensor& g) {
   return tch::where(mask, g, Scalar(0.0));
 }
 
-// PyTorch's gelu_backward.
-Tensor GeluGrad(const Tensor& g, const Tensor& x, GeluApproximate approx) {
-  using std::numbers::inv_sqrtpi;
-  using std::numbers::sqrt2;
-  if (approx == GeluApproximate::kTanh) {
-    const double beta = sqrt2 * inv_sqrtpi;  // sqrt(2 / pi)
-    const double kappa = 0.044715;
-    Tensor x_sq = tch::mul(x, x);
-    Tensor inner =
-        tch::mul(tch::add(x, tch::mul(tch::mul(x_sq, x), kappa)), beta);
-    Tensor tanh_inner = tch::tanh(inner);
-    Tensor left = tch::mul(x, 0.5);
-    Tensor right = tch::add(tanh_inner, 1.0);
-    Tensor left_derivative = tch::mul(right, 0.5);
-    Tensor tanh_derivative =
-        tch::sub(tch::ones_like(tanh_inner), tch::mul(tanh_inner, tanh_inner));
-    Tensor inner_derivative =
-        tch::mul(tch::add(tch::mul(x_sq, 3 * kappa), 1.0), beta);
-    Tensor right_derivative =
-        tch::mul(tch::mul(left, tanh_derivative), inner_derivative);
-    return tch::mul(g, tch::add(left_derivative, right_derivative));
-  }
-  const double alpha = 1.0 / sqrt2;
-  const double pdf_scale = inv_sqrtpi * alpha;  // 1 / sqrt(2 pi)
-  Tensor cdf = tch::mul(tch::add(tch::erf(tch::mul(x, alpha)), 1.0), 0.5);
-  Tensor pdf = tch::mul(tch::exp(tch::mul(tch::mul(x, x), -0.5)), pdf_scale);
-  return tch::mul(g, tch::add(cdf, tch::mul(x, pdf)));
-}
-
 Tensor RecordGelu(const Tensor& x, Tensor out, GeluApproximate approx) {
   return RecordUnary("GeluBackward", x, std::move(out), kSaveX,
                      [approx](const Tensor& g, const Tensor& x, const Tensor&) {
-                       return GeluGrad(g, x, approx);
+                       return tch::gelu_backward(g, x, approx);
                      });
 }
 
@@ -215,17 +188,15 @@ Tensor cos(const Tensor& x) {
                      });
 }
 Tensor tanh(const Tensor& x) {
-  return RecordUnary(
-      "TanhBackward", x, tch::tanh(x), kSaveOut,
-      [](const Tensor& g, const Tensor&, const Tensor& out) {
-        return tch::mul(g, tch::sub(tch::ones_like(out), tch::mul(out, out)));
-      });
+  return RecordUnary("TanhBackward", x, tch::tanh(x), kSaveOut,
+                     [](const Tensor& g, const Tensor&, const Tensor& out) {
+                       return tch::tanh_backward(g, out);
+                     });
 }
 Tensor sigmoid(const Tensor& x) {
   return RecordUnary("SigmoidBackward", x, tch::sigmoid(x), kSaveOut,
                      [](const Tensor& g, const Tensor&, const Tensor& out) {
-                       return tch::mul(tch::mul(g, out),
-                                       tch::sub(tch::ones_like(out), out));
+                       return tch::sigmoid_backward(g, out);
                      });
 }
 Tensor erf(const Tensor& x) {
@@ -241,7 +212,7 @@ Tensor relu(const Tensor& x) {
   // threshold_backward: 0 where out <= 0 (NaN outputs pass the gradient).
   return RecordUnary("ReluBackward", x, tch::relu(x), kSaveOut,
                      [](const Tensor& g, const Tensor&, const Tensor& out) {
-                       return ZeroWhere(tch::le(out, 0), g);
+                       return tch::relu_backward(g, out);
                      });
 }
 Tensor gelu(const Tensor& x, GeluApproximate approximate) {
@@ -257,10 +228,7 @@ Tensor silu(const Tensor& x) {
   // sigmoid(x) * (1 + x * (1 - sigmoid(x))).
   return RecordUnary("SiluBackward", x, tch::silu(x), kSaveX,
                      [](const Tensor& g, const Tensor& x, const Tensor&) {
-                       Tensor s = tch::sigmoid(x);
-                       Tensor one_minus_s = tch::sub(tch::ones_like(s), s);
-                       return tch::mul(tch::mul(g, s),
-                                       tch::add(tch::mul(x, one_minus_s), 1.0));
+                       return tch::silu_backward(g, x);
                      });
 }
 Tensor softplus(const Tensor& x, const Scalar& beta, const Scalar& threshold) {
