@@ -1,6 +1,6 @@
 #!/bin/bash
 # Training speed of tch against libtorch 1.13 (benchmarks/README.md,
-# "Autograd and training steps" and "tch train end to end").
+# "Autograd and training steps (compare_training.sh)").
 #   benchmarks/compare_training.sh step [ARGS...]
 #       autograd chains and single training steps, both frameworks in one
 #       process (train_step_libtorch + libtch_train_step.so); ARGS go to
@@ -78,22 +78,25 @@ if [[ "$mode" == "e2e" ]]; then
     -o "$out/train_e2e_libtorch" "${torch_libs[@]}" -lz
   tmp=$(mktemp -d "${TMPDIR:-/tmp}/tch_e2e.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
-  # One run, printed as "NAME MODEL THREADS SAMPLES/S WALL ACCURACY": the
-  # training samples/s between the first and the last "train" record of
-  # its timing.jsonl (steady state, logging included), its whole wall time
-  # (process start to exit: data loading, the epoch, evaluation, the
-  # checkpoint) and the test accuracy from metrics.jsonl.
+  # One run, printed as "NAME MODEL THREADS SAMPLES/S WALL ACCURACY CPU":
+  # the training samples/s between the first and the last "train" record
+  # of its timing.jsonl (steady state, logging included), its whole wall
+  # time (process start to exit: data loading, the epoch, evaluation, the
+  # checkpoint), the test accuracy from metrics.jsonl, and the whole run's
+  # CPU seconds (user + system, all threads: on a loaded machine the
+  # steadier measure of the work done, spin-waiting included).
   run_one() {  # NAME MODEL THREADS COMMAND...
     local name=$1 model=$2 t=$3 dir="$tmp/run"; shift 3
     rm -rf "$dir" "$dir.log"
     local t0 t1
     t0=$(date +%s.%N)
-    "$@" --run-dir="$dir" > "$dir.log" 2>&1 ||
+    /usr/bin/time -f "%U %S" -o "$dir.time" "$@" --run-dir="$dir" > "$dir.log" 2>&1 ||
       { cat "$dir.log" >&2; echo "$name failed: $*" >&2; exit 1; }
     t1=$(date +%s.%N)
     python3 - "$dir" "$t0" "$t1" "$name $model $t" <<'PY'
 import json, sys
 d, t0, t1, label = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+cpu = sum(float(x) for x in open(d + ".time").read().split()[-2:])
 rows = [json.loads(l) for l in open(d + "/timing.jsonl") if l.strip()]
 train = [r for r in rows if r["split"] == "train"]
 a, b = train[0], train[-1]
@@ -101,8 +104,8 @@ n, batch = 60000, 128
 samples = min(b["step"] * batch, n) - a["step"] * batch
 acc = [json.loads(l) for l in open(d + "/metrics.jsonl")
        if '"eval"' in l][-1]["accuracy"]
-print("%s %.1f %.3f %.4f" % (label, samples / (b["wall_time"] - a["wall_time"]),
-                             t1 - t0, acc))
+print("%s %.1f %.3f %.4f %.2f" % (label, samples / (b["wall_time"] - a["wall_time"]),
+                                  t1 - t0, acc, cpu))
 PY
   }
   results="$tmp/results.txt"
@@ -130,29 +133,34 @@ PY
     "first and the last train record of timing.jsonl; whole run: wall" \
     "seconds from process start to exit (data loading, epoch, evaluation" \
     "on 10000 test images, checkpoint). ratio = tch / libtorch time (< 1:" \
-    "tch faster). lt passive: libtorch with OMP_WAIT_POLICY=passive."
+    "tch faster). cpu: user + system seconds of the whole run. lt passive:" \
+    "libtorch with OMP_WAIT_POLICY=passive."
   echo
   python3 - "$results" <<'PY'
 import collections, sys
-best = collections.defaultdict(lambda: [0.0, 1e30, ""])
+best = collections.defaultdict(lambda: [0.0, 1e30, "", 1e30])
 order = []
 for line in open(sys.argv[1]):
-    name, model, t, sps, wall, acc = line.split()
+    name, model, t, sps, wall, acc, cpu = line.split()
     if (model, t) not in order:
         order.append((model, t))
     b = best[(name, model, t)]
     b[0] = max(b[0], float(sps)); b[1] = min(b[1], float(wall)); b[2] = acc
+    b[3] = min(b[3], float(cpu))
 print("| model | T | tch samples/s | lt samples/s | ratio | tch whole run s "
-      "| lt whole run s | ratio | lt passive samples/s | lt passive whole "
-      "run s | test accuracy tch / lt |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+      "| lt whole run s | ratio | tch cpu s | lt cpu s | ratio | lt passive "
+      "samples/s | lt passive whole run s | lt passive cpu s | test accuracy "
+      "tch / lt |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 for model, t in order:
     a, b = best[("tch", model, t)], best[("libtorch", model, t)]
     p = best.get(("libtorch_passive", model, t))
-    print("| %s | %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s / %s |"
+    print("| %s | %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %.1f "
+          "| %.2f | %s | %s | %s | %s / %s |"
           % (model, t, a[0], b[0], b[0] / a[0], a[1], b[1], a[1] / b[1],
+             a[3], b[3], a[3] / b[3],
              "%.0f" % p[0] if p else "-", "%.2f" % p[1] if p else "-",
-             a[2], b[2]))
+             "%.1f" % p[3] if p else "-", a[2], b[2]))
 PY
   exit 0
 fi
