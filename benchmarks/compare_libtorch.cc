@@ -43,7 +43,9 @@ namespace {
 // "cross_entropy_fwd_bwd" -> the loss and d loss / d logits.
 // "conv2d" x, w [O, C, k, k], b: stride 1, padding k / 2; "conv2d_bwd"
 // x, w, b, grad_output -> grads of w, b, x ("conv2d_bwd_wb": w, b only).
-// "max_pool2d" 2x2, stride 2 -> values and indices. "batch_norm" x, weight,
+// "max_pool2d" 2x2, stride 2 -> values and indices; "max_pool2d_bwd" x,
+// grad_output -> grad_input (indices computed once, outside the timing).
+// "batch_norm" x, weight,
 // bias: training mode (running stats 0 / 1) -> output, batch mean, invstd.
 // "layer_norm" x, weight [D], bias [D] -> output, mean, rstd. "embedding"
 // weight [V, D], int64 ids. "sdpa_causal" q, k, v [B, h, T, E], causal.
@@ -94,6 +96,7 @@ std::vector<Case> Cases() {
     cases.push_back({"cnn", "batch_norm", {y, {c_out}, {c_out}}});
     cases.push_back({"cnn", "relu", {y}});
     cases.push_back({"cnn", "max_pool2d", {y}});
+    cases.push_back({"cnn", "max_pool2d_bwd", {y, {b, c_out, hw / 2, hw / 2}}});
   };
   conv(1, 32, 28);
   conv(32, 64, 14);
@@ -271,6 +274,13 @@ Runner MakeTorchRunner(const Case& c) {
       auto [values, indices] =
           at::max_pool2d_with_indices(in[0], {2, 2}, {2, 2});
       return Outputs{values, indices};
+    };
+  } else if (c.op == "max_pool2d_bwd") {
+    const torch::Tensor indices =
+        std::get<1>(at::max_pool2d_with_indices(in[0], {2, 2}, {2, 2}));
+    fn = [in, indices] {
+      return Outputs{at::max_pool2d_with_indices_backward(
+          in[1], in[0], {2, 2}, {2, 2}, {0, 0}, {1, 1}, false, indices)};
     };
   } else if (c.op == "batch_norm") {
     const int64_t channels = c.shapes[0][1];

@@ -93,6 +93,11 @@ Runner MakeTchRunner(const Case& c) {
       auto [values, indices] = tch::max_pool2d_with_indices(in[0], {2});
       return Outputs{values, indices};
     };
+  } else if (c.op == "max_pool2d_bwd") {  // x, grad_output; 2x2, stride 2
+    const tch::Tensor indices = tch::max_pool2d_with_indices(in[0], {2}).second;
+    fn = [in, indices] {
+      return Outputs{tch::max_pool2d_backward(in[1], in[0], indices)};
+    };
   } else if (c.op == "batch_norm") {  // x [N, C, ...], weight [C], bias [C]
     const int64_t channels = c.shapes[0][1];
     tch::Tensor running_mean = tch::zeros({channels});

@@ -1,6 +1,16 @@
 // CPU kernels of the nn family: max/avg/adaptive-avg pooling and their
 // backwards, embedding and its scatter-add backward. conv2d lives in
 // conv_kernels.cc (float32 and reduced types) and conv_f64.cc (float64).
+// float32 2x2 / stride 2 max pooling runs the AVX-512 kernels of
+// pool_simd-inl.h where the CPU has them.
+
+// clang-format off
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "torch/kernels/cpu/pool_simd-inl.h"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "torch/kernels/cpu/pool_simd-inl.h"
+// clang-format on
 
 #include <algorithm>
 #include <cmath>
@@ -16,10 +26,17 @@
 #include "torch/kernels/cpu/loops.h"
 
 namespace tch::cpu {
+
+HWY_EXPORT(MaxPool2x2Plane);
+HWY_EXPORT(MaxPool2x2BackwardPlane);
+
 namespace {
 
 // --- Pooling
 // -----------------------------------------------------------------------
+
+// Planes whose element offsets fit the 32-bit lanes of pool_simd-inl.h.
+constexpr int64_t kMaxPlane32 = int64_t{1} << 30;
 
 // Planes per ParallelFor grain for `work_per_plane` operations per plane.
 int64_t PlaneGrain(int64_t work_per_plane) {
@@ -38,70 +55,70 @@ void MaxPool2dForward(const MaxPool2dPlan& plan) {
                     g.stride_w == 2 && g.pad_h == 0 && g.pad_w == 0 &&
                     g.dilation_h == 1 && g.dilation_w == 1 &&
                     2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w;
-  ParallelFor(0, g.planes, PlaneGrain(out_plane * g.kernel_h * g.kernel_w),
-              [&](int64_t lo, int64_t hi) {
-                for (int64_t pl = lo; pl < hi; ++pl) {
-                  const T* src = in + pl * in_plane;
-                  T* dst = out + pl * out_plane;
-                  int64_t* dst_idx = idx + pl * out_plane;
-                  if (k2s2) {
-                    // The four candidates in PyTorch's scan order; first max
-                    // wins, NaN wins and sticks.
-                    for (int64_t oh = 0; oh < g.out_h; ++oh) {
-                      const T* r0 = src + 2 * oh * g.in_w;
-                      const T* r1 = r0 + g.in_w;
-                      for (int64_t ow = 0; ow < g.out_w; ++ow) {
-                        const int64_t base = 2 * oh * g.in_w + 2 * ow;
-                        M best = M(r0[2 * ow]);
-                        int64_t bi = base;
-                        const M c1 = M(r0[2 * ow + 1]), c2 = M(r1[2 * ow]),
-                                c3 = M(r1[2 * ow + 1]);
-                        if (!std::isnan(best)) {
-                          if (c1 > best || std::isnan(c1))
-                            best = c1, bi = base + 1;
-                        }
-                        if (!std::isnan(best)) {
-                          if (c2 > best || std::isnan(c2))
-                            best = c2, bi = base + g.in_w;
-                        }
-                        if (!std::isnan(best)) {
-                          if (c3 > best || std::isnan(c3)) {
-                            best = c3, bi = base + g.in_w + 1;
-                          }
-                        }
-                        dst[oh * g.out_w + ow] = T(best);
-                        dst_idx[oh * g.out_w + ow] = bi;
-                      }
-                    }
-                    continue;
-                  }
-                  for (int64_t oh = 0; oh < g.out_h; ++oh) {
-                    int64_t h0 = oh * g.stride_h - g.pad_h;
-                    const int64_t h1 = std::min(
-                        h0 + (g.kernel_h - 1) * g.dilation_h + 1, g.in_h);
-                    while (h0 < 0) h0 += g.dilation_h;
-                    for (int64_t ow = 0; ow < g.out_w; ++ow) {
-                      int64_t w0 = ow * g.stride_w - g.pad_w;
-                      const int64_t w1 = std::min(
-                          w0 + (g.kernel_w - 1) * g.dilation_w + 1, g.in_w);
-                      while (w0 < 0) w0 += g.dilation_w;
-                      int64_t bi = h0 * g.in_w + w0;
-                      M best = -std::numeric_limits<M>::infinity();
-                      for (int64_t y = h0; y < h1; y += g.dilation_h) {
-                        for (int64_t x = w0; x < w1; x += g.dilation_w) {
-                          const M v = M(src[y * g.in_w + x]);
-                          if (v > best || std::isnan(v)) {
-                            best = v;
-                            bi = y * g.in_w + x;
-                          }
-                        }
-                      }
-                      dst[oh * g.out_w + ow] = T(best);
-                      dst_idx[oh * g.out_w + ow] = bi;
-                    }
+  ParallelFor(
+      0, g.planes, PlaneGrain(out_plane * g.kernel_h * g.kernel_w),
+      [&](int64_t lo, int64_t hi) {
+        for (int64_t pl = lo; pl < hi; ++pl) {
+          const T* src = in + pl * in_plane;
+          T* dst = out + pl * out_plane;
+          int64_t* dst_idx = idx + pl * out_plane;
+          if constexpr (std::is_same_v<T, float>) {
+            if (k2s2 && in_plane < kMaxPlane32 &&
+                HWY_DYNAMIC_DISPATCH(MaxPool2x2Plane)(
+                    src, g.in_h, g.in_w, g.out_h, g.out_w, dst, dst_idx)) {
+              continue;
+            }
+          }
+          if (k2s2) {
+            // The four candidates in PyTorch's scan order: one wins if
+            // greater or NaN (ties keep the first, the last NaN wins).
+            for (int64_t oh = 0; oh < g.out_h; ++oh) {
+              const T* r0 = src + 2 * oh * g.in_w;
+              const T* r1 = r0 + g.in_w;
+              for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                const int64_t base = 2 * oh * g.in_w + 2 * ow;
+                M best = M(r0[2 * ow]);
+                int64_t bi = base;
+                const M c1 = M(r0[2 * ow + 1]), c2 = M(r1[2 * ow]),
+                        c3 = M(r1[2 * ow + 1]);
+                if (c1 > best || std::isnan(c1)) best = c1, bi = base + 1;
+                if (c2 > best || std::isnan(c2)) best = c2, bi = base + g.in_w;
+                if (c3 > best || std::isnan(c3)) {
+                  best = c3, bi = base + g.in_w + 1;
+                }
+                dst[oh * g.out_w + ow] = T(best);
+                dst_idx[oh * g.out_w + ow] = bi;
+              }
+            }
+            continue;
+          }
+          for (int64_t oh = 0; oh < g.out_h; ++oh) {
+            int64_t h0 = oh * g.stride_h - g.pad_h;
+            const int64_t h1 =
+                std::min(h0 + (g.kernel_h - 1) * g.dilation_h + 1, g.in_h);
+            while (h0 < 0) h0 += g.dilation_h;
+            for (int64_t ow = 0; ow < g.out_w; ++ow) {
+              int64_t w0 = ow * g.stride_w - g.pad_w;
+              const int64_t w1 =
+                  std::min(w0 + (g.kernel_w - 1) * g.dilation_w + 1, g.in_w);
+              while (w0 < 0) w0 += g.dilation_w;
+              int64_t bi = h0 * g.in_w + w0;
+              M best = -std::numeric_limits<M>::infinity();
+              for (int64_t y = h0; y < h1; y += g.dilation_h) {
+                for (int64_t x = w0; x < w1; x += g.dilation_w) {
+                  const M v = M(src[y * g.in_w + x]);
+                  if (v > best || std::isnan(v)) {
+                    best = v;
+                    bi = y * g.in_w + x;
                   }
                 }
-              });
+              }
+              dst[oh * g.out_w + ow] = T(best);
+              dst_idx[oh * g.out_w + ow] = bi;
+            }
+          }
+        }
+      });
 }
 
 template <typename T>
@@ -111,12 +128,22 @@ void MaxPool2dBackward(const MaxPool2dBackwardPlan& plan) {
   const int64_t* idx = plan.indices.data_ptr<int64_t>();
   T* gin = plan.grad_input.data_ptr<T>();
   const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  const bool windows2x2 =
+      2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w && in_plane < kMaxPlane32;
   ParallelFor(0, g.planes, PlaneGrain(in_plane), [&](int64_t lo, int64_t hi) {
     for (int64_t pl = lo; pl < hi; ++pl) {
       T* dst = gin + pl * in_plane;
-      std::fill(dst, dst + in_plane, T(0));  // then scatter into cache
       const T* src = gout + pl * out_plane;
       const int64_t* ix = idx + pl * out_plane;
+      // Every index inside its own disjoint 2x2 window (2x2 / stride 2
+      // pooling): the plane is written in one pass, no fill and scatter.
+      if constexpr (std::is_same_v<T, float>) {
+        if (windows2x2 && HWY_DYNAMIC_DISPATCH(MaxPool2x2BackwardPlane)(
+                              src, ix, g.in_h, g.in_w, g.out_h, g.out_w, dst)) {
+          continue;
+        }
+      }
+      std::fill(dst, dst + in_plane, T(0));  // then scatter into cache
       for (int64_t i = 0; i < out_plane; ++i) {
         const int64_t j = ix[i];
         TCH_CHECK_T(IndexError, j >= 0 && j < in_plane,
