@@ -397,6 +397,14 @@ sdpa_case("one_key", (2, 3, 4), (2, 1, 4), (2, 1, 2))
 sdpa_case("f16_float_mask", (2, 3, 4), (2, 5, 4), (2, 5, 4),
           dtype=torch.float16, mask=torch.randn(3, 5).half())
 
+# Batch norm through the float32 SIMD rows (HW >= 32): an offset mean, HW
+# not a multiple of any vector width, and rows longer than one 4096-value
+# statistics segment. (Appended last: the cases above keep their values.)
+batch_norm_case("rows_f32", torch.randn(3, 4, 5, 9) * 0.5 + 5, True)
+batch_norm_case("rows_eval_f32", torch.randn(3, 4, 37), False)
+batch_norm_case("segments_f32", torch.randn(2, 2, 4103) * 2 + 3, True,
+                momentum=0.2)
+
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                     "norm.safetensors")
 save_file(OUT, path)

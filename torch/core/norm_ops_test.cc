@@ -476,6 +476,75 @@ TEST(NormOpsTest, SimdTargetsAgree) {
   }
 }
 
+// Batch norm on the CNN's layout (rows: [N, C, H, W]) and on [N, C]
+// (columns), float32 against float64 with an offset mean, bit-equal across
+// thread counts, and close on every SIMD target.
+TEST(NormOpsTest, BatchNormFloat32PathsThreadsAndTargets) {
+  for (const Shape& shape : {Shape{16, 6, 14, 14}, Shape{300, 24}}) {
+    SCOPED_TRACE(ShapeToString(shape));
+    const int64_t n = std::accumulate(shape.begin(), shape.end(), int64_t{1},
+                                      std::multiplies<int64_t>());
+    std::vector<float> v(n), g(n);
+    for (int64_t i = 0; i < n; ++i) {
+      v[i] = static_cast<float>(std::fmod(i * 0.731, 3.0) + 20.0);
+      g[i] = static_cast<float>(std::fmod(i * 0.377, 2.0) - 1.0);
+    }
+    const Tensor x = from_vector<float>(v, shape);
+    const Tensor gy = from_vector<float>(g, shape);
+    const int64_t c = shape[1];
+    const Tensor w = arange(1, c + 1, 1, DType::kFloat32) * 0.25;
+    const Tensor b = arange(0, c, 1, DType::kFloat32) - 1.0;
+    auto run = [&](const Tensor& xi, const Tensor& gi, bool training) {
+      const DType t = xi.dtype();
+      const Tensor rm = zeros({c}, t), rv = ones({c}, t);
+      const BatchNormResult r =
+          batch_norm(xi, rm, rv, w.to(t), b.to(t), training, 0.1, 1e-5);
+      const NormBackwardResult d = batch_norm_backward(
+          gi, xi, w.to(t), rm, rv, r.save_mean, r.save_invstd, training, 1e-5);
+      return std::vector<Tensor>{
+          r.output, r.save_mean,  r.save_invstd, rm,
+          rv,       d.grad_input, d.grad_weight, d.grad_bias};
+    };
+    for (const bool training : {true, false}) {
+      SCOPED_TRACE(training ? "training" : "eval");
+      const std::vector<Tensor> ref =
+          run(x.to(DType::kFloat64), gy.to(DType::kFloat64), training);
+      const int saved = GetNumThreads();
+      std::vector<std::vector<Tensor>> by_threads;
+      for (int threads : {1, 2, 3}) {
+        SetNumThreads(threads);
+        by_threads.push_back(run(x, gy, training));
+      }
+      SetNumThreads(saved);
+      for (size_t i = 0; i < ref.size(); ++i) {
+        // Statistics and outputs to float32 accuracy; the sums behind
+        // grad_weight and grad_bias add 10^4 terms.
+        const double tol = i >= 6 ? 2e-5 : 1e-5;
+        EXPECT_TRUE(TensorsClose(by_threads[0][i].to(DType::kFloat64), ref[i],
+                                 tol, tol))
+            << "output " << i;
+        for (size_t t = 1; t < by_threads.size(); ++t) {
+          EXPECT_TRUE(
+              tch::testing::TensorsEqual(by_threads[t][i], by_threads[0][i]))
+              << "output " << i << ", thread setting " << t;
+        }
+      }
+      const int64_t compiled = HWY_TARGETS & hwy::SupportedTargets();
+      for (int64_t bit = 1; bit != 0 && bit <= compiled; bit <<= 1) {
+        if ((compiled & bit) == 0) continue;
+        SCOPED_TRACE(hwy::TargetName(bit));
+        hwy::SetSupportedTargetsForTest(bit);
+        const std::vector<Tensor> other = run(x, gy, training);
+        hwy::SetSupportedTargetsForTest(0);
+        for (size_t i = 0; i < ref.size(); ++i) {
+          EXPECT_TRUE(TensorsClose(other[i], by_threads[0][i], 1e-5, 1e-5))
+              << "output " << i;
+        }
+      }
+    }
+  }
+}
+
 // --- Errors ------------------------------------------------------------------
 
 template <typename E, typename Fn>

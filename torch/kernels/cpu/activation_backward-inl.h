@@ -63,15 +63,24 @@ HWY_INLINE V BackwardOf(D d, V g, V x, V th) {
     const V s = SigmoidF(d, x);
     return hn::Mul(hn::Mul(g, s), hn::MulAdd(x, hn::Sub(one, s), one));
   } else if constexpr (kKind == kBackwardGeluErf) {
-    // g * (cdf + x * pdf), cdf = (1 + erf(x / sqrt 2)) / 2,
-    // pdf = exp(-x^2 / 2) / sqrt(2 pi).
-    const V cdf = hn::Mul(
-        half,
-        hn::Add(one, ErfF(d, hn::Mul(x, hn::Set(d, 0.70710678118654752f)))));
-    const V pdf = hn::Mul(hn::Set(d, 0.39894228040143268f),
-                          ExpF(d, hn::Mul(hn::Mul(x, x), hn::Set(d, -0.5f))));
+    // g * (cdf + x * pdf), cdf = (1 + erf(z)) / 2 with z = x / sqrt 2,
+    // pdf = exp(-z^2) / sqrt(2 pi). erf is ErfF's Abramowitz & Stegun form,
+    // sharing its exp(-z^2) with pdf (one exp instead of two). ExpF maps
+    // -inf to 0, so an infinite x gives inf * 0 = NaN, as PyTorch.
+    const V z = hn::Mul(x, hn::Set(d, 0.70710678118654752f));
+    const V e = ExpF(d, hn::Neg(hn::Mul(z, z)));
+    const V t =
+        hn::Div(one, hn::MulAdd(hn::Set(d, 0.3275911f), hn::Abs(z), one));
+    V r = hn::MulAdd(hn::Set(d, 1.061405429f), t, hn::Set(d, -1.453152027f));
+    r = hn::MulAdd(r, t, hn::Set(d, 1.421413741f));
+    r = hn::MulAdd(r, t, hn::Set(d, -0.284496736f));
+    r = hn::MulAdd(r, t, hn::Set(d, 0.254829592f));
+    const V erf = hn::CopySign(hn::NegMulAdd(hn::Mul(r, t), e, one), z);
+    const V cdf = hn::Mul(half, hn::Add(one, erf));
+    const V pdf = hn::Mul(hn::Set(d, 0.39894228040143268f), e);
     return hn::Mul(g, hn::MulAdd(x, pdf, cdf));
-  } else {                                            // kBackwardGeluTanh
+  } else {
+    // kBackwardGeluTanh, term by term as PyTorch's gelu_backward.
     const V beta = hn::Set(d, 0.79788456080286536f);  // sqrt(2 / pi)
     const V kappa = hn::Set(d, 0.044715f);
     const V x_sq = hn::Mul(x, x);

@@ -1,8 +1,8 @@
-// CPU kernels of the norm family: softmax, layer/batch/group norm, the
+// CPU kernels of the norm family: softmax, layer/group norm, the
 // classification and pointwise losses, and scaled dot-product attention,
-// forward and backward. Core hands every kernel contiguous float32 or
-// float64 buffers (16-bit inputs are computed in float32 by core) described
-// by the plans in torch/core/norm_ops.h.
+// forward and backward (batch norm lives in batch_norm_kernels.cc). Core hands
+// every kernel contiguous float32 or float64 buffers (16-bit inputs are
+// computed in float32 by core) described by the plans in torch/core/norm_ops.h.
 //
 // Float32 rows go through the Highway primitives in norm-inl.h (runtime
 // dispatch to AVX-512 / AVX2 / SSE); float64 uses the scalar twins in
@@ -369,117 +369,6 @@ void LayerNormBackward(const LayerNormPlan& p) {
   if (want_dw)
     SumPartials<double>(dw, blocks, n, static_cast<T*>(p.grad_weight));
   if (want_db) SumPartials<double>(db, blocks, n, static_cast<T*>(p.grad_bias));
-}
-
-// --- Batch norm --------------------------------------------------------------
-
-// Per channel c of [N, C, HW]: fn(c) in parallel over channels.
-template <typename Fn>
-void ForChannels(const ChannelNormPlan& p, Fn&& fn) {
-  ParallelFor(0, p.c, RowGrain(p.n * p.hw * 2), [&](int64_t lo, int64_t hi) {
-    for (int64_t c = lo; c < hi; ++c) fn(c);
-  });
-}
-
-template <typename T>
-void BatchNormForward(const ChannelNormPlan& p) {
-  const T* x = static_cast<const T*>(p.input);
-  const T* w = static_cast<const T*>(p.weight);
-  const T* b = static_cast<const T*>(p.bias);
-  T* y = static_cast<T*>(p.output);
-  T* rm = static_cast<T*>(p.running_mean);
-  T* rv = static_cast<T*>(p.running_var);
-  const int64_t hw = p.hw, count = p.n * p.hw;
-  ForChannels(p, [&](int64_t c) {
-    double mean, invstd;
-    if (p.training) {
-      double sum = 0;
-      for (int64_t i = 0; i < p.n; ++i) {
-        const T* xr = x + (i * p.c + c) * hw;
-        for (int64_t j = 0; j < hw; ++j) sum += xr[j];
-      }
-      mean = sum / static_cast<double>(count);
-      double sq = 0;
-      for (int64_t i = 0; i < p.n; ++i) {
-        const T* xr = x + (i * p.c + c) * hw;
-        for (int64_t j = 0; j < hw; ++j) {
-          const double d = xr[j] - mean;
-          sq += d * d;
-        }
-      }
-      const double var = sq / static_cast<double>(count);
-      invstd = 1 / std::sqrt(var + p.eps);
-      static_cast<T*>(p.mean)[c] = static_cast<T>(mean);
-      static_cast<T*>(p.invstd)[c] = static_cast<T>(invstd);
-      if (rm != nullptr) {
-        rm[c] = static_cast<T>((1 - p.momentum) * rm[c] + p.momentum * mean);
-      }
-      if (rv != nullptr) {
-        const double unbiased = sq / static_cast<double>(count - 1);
-        rv[c] =
-            static_cast<T>((1 - p.momentum) * rv[c] + p.momentum * unbiased);
-      }
-    } else {
-      mean = rm[c];
-      invstd = 1 / std::sqrt(static_cast<double>(rv[c]) + p.eps);
-    }
-    const double scale = invstd * (w != nullptr ? w[c] : T(1));
-    const double shift = (b != nullptr ? b[c] : T(0)) - mean * scale;
-    const T s = static_cast<T>(scale), t = static_cast<T>(shift);
-    for (int64_t i = 0; i < p.n; ++i) {
-      const int64_t off = (i * p.c + c) * hw;
-      for (int64_t j = 0; j < hw; ++j) y[off + j] = x[off + j] * s + t;
-    }
-  });
-}
-
-template <typename T>
-void BatchNormBackward(const ChannelNormPlan& p) {
-  const T* dy = static_cast<const T*>(p.grad_output);
-  const T* x = static_cast<const T*>(p.input);
-  const T* w = static_cast<const T*>(p.weight);
-  T* dx = static_cast<T*>(p.output);
-  const int64_t hw = p.hw, count = p.n * p.hw;
-  ForChannels(p, [&](int64_t c) {
-    double mean, invstd;
-    if (p.training) {
-      mean = static_cast<const T*>(p.mean)[c];
-      invstd = static_cast<const T*>(p.invstd)[c];
-    } else {
-      mean = static_cast<const T*>(p.running_mean)[c];
-      invstd = 1 / std::sqrt(static_cast<double>(
-                                 static_cast<const T*>(p.running_var)[c]) +
-                             p.eps);
-    }
-    double sum_dy = 0, sum_dy_xhat = 0;
-    for (int64_t i = 0; i < p.n; ++i) {
-      const int64_t off = (i * p.c + c) * hw;
-      for (int64_t j = 0; j < hw; ++j) {
-        sum_dy += dy[off + j];
-        sum_dy_xhat += static_cast<double>(dy[off + j]) * (x[off + j] - mean);
-      }
-    }
-    sum_dy_xhat *= invstd;
-    if (p.grad_weight != nullptr) {
-      static_cast<T*>(p.grad_weight)[c] = static_cast<T>(sum_dy_xhat);
-    }
-    if (p.grad_bias != nullptr) {
-      static_cast<T*>(p.grad_bias)[c] = static_cast<T>(sum_dy);
-    }
-    if (dx == nullptr) return;
-    const double wc = w != nullptr ? static_cast<double>(w[c]) : 1.0;
-    // training: dx = invstd * w * (dy - mean(dy) - xhat * mean(dy * xhat))
-    const double k = invstd * wc;
-    const double mean_dy = p.training ? sum_dy / count : 0;
-    const double proj = p.training ? sum_dy_xhat / count * invstd : 0;
-    for (int64_t i = 0; i < p.n; ++i) {
-      const int64_t off = (i * p.c + c) * hw;
-      for (int64_t j = 0; j < hw; ++j) {
-        dx[off + j] = static_cast<T>(
-            k * (dy[off + j] - mean_dy - (x[off + j] - mean) * proj));
-      }
-    }
-  });
 }
 
 // --- Group norm --------------------------------------------------------------
@@ -1079,10 +968,6 @@ void RegisterFloating(const char* op, void (*f32)(const Plan&),
                    &LayerNormForward<double>);
   RegisterFloating("layer_norm_backward", &LayerNormBackward<float>,
                    &LayerNormBackward<double>);
-  RegisterFloating("batch_norm", &BatchNormForward<float>,
-                   &BatchNormForward<double>);
-  RegisterFloating("batch_norm_backward", &BatchNormBackward<float>,
-                   &BatchNormBackward<double>);
   RegisterFloating("group_norm", &GroupNormForward<float>,
                    &GroupNormForward<double>);
   RegisterFloating("group_norm_backward", &GroupNormBackward<float>,
