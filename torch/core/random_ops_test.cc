@@ -669,6 +669,18 @@ TEST_F(RandomOpsTest, BernoulliFrequencies) {
   EXPECT_GT(t.storage().version(), before);
 }
 
+// A p so small that the keep threshold is 2^32: every element is kept (the
+// float32 SIMD path's keep-all case), scaled by 1 / (1 - p) in float32.
+TEST_F(RandomOpsTest, DropoutWithTinyPKeepsEverything) {
+  Generator gen(5);
+  const double p = 1e-12;
+  const Tensor x = randn({1000}, DType::kFloat32, &gen);
+  const DropoutResult d = dropout(x, p, true, &gen);
+  EXPECT_TRUE(TensorsEqual(d.mask, ones({1000}, DType::kBool)));
+  EXPECT_TRUE(TensorsEqual(d.output,
+                           x * scalar_tensor(1.0 / (1 - p), DType::kFloat32)));
+}
+
 TEST_F(RandomOpsTest, DropoutScalesKeptElements) {
   const int64_t n = 1 << 20;
   Generator gen(12);

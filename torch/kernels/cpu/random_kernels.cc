@@ -109,6 +109,59 @@ void BoxMullerF32Simd(const uint32_t* HWY_RESTRICT w, int64_t n,
   }
 }
 
+// Dropout of n contiguous floats from their 32-bit draws w: keep = w[k] <
+// threshold (threshold <= 2^32; 2^32 keeps all), mask[k] = keep and
+// out[k] = in[k] * (keep ? scale : 0) -- the scalar loop's arithmetic, so
+// dropped NaN and Inf inputs still give NaN.
+void DropoutF32Simd(const uint32_t* HWY_RESTRICT w, const float* in, float* out,
+                    bool* mask, int64_t n, uint64_t threshold, float scale) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<uint8_t, decltype(df)> d8;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(df));
+  const bool keep_all = threshold > 0xFFFFFFFFu;
+  const auto vthreshold = hn::Set(du, static_cast<uint32_t>(threshold));
+  const auto vscale = hn::Set(df, scale);
+  const auto one = hn::Set(di, 1);
+  int64_t k = 0;
+  for (; k + lanes <= n; k += lanes) {
+    const auto keep = keep_all ? hn::FirstN(du, static_cast<size_t>(lanes))
+                               : hn::Lt(hn::LoadU(du, w + k), vthreshold);
+    hn::StoreU(hn::Mul(hn::LoadU(df, in + k),
+                       hn::IfThenElseZero(hn::RebindMask(df, keep), vscale)),
+               df, out + k);
+    const auto bits = hn::IfThenElseZero(hn::RebindMask(di, keep), one);
+    hn::StoreU(hn::DemoteTo(d8, bits), d8,
+               reinterpret_cast<uint8_t*>(mask + k));
+  }
+  for (; k < n; ++k) {
+    const bool keep = uint64_t{w[k]} < threshold;
+    mask[k] = keep;
+    out[k] = in[k] * (keep ? scale : 0.0f);
+  }
+}
+
+// out[i] = grad[i] * (mask[i] ? scale : 0) for n contiguous floats.
+void DropoutBackwardF32Simd(const float* grad, const bool* mask, float* out,
+                            int64_t n, float scale) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<uint8_t, decltype(df)> d8;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(df));
+  const auto vscale = hn::Set(df, scale);
+  int64_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    const auto bytes =
+        hn::LoadU(d8, reinterpret_cast<const uint8_t*>(mask + i));
+    const auto keep = hn::Ne(hn::PromoteTo(di, bytes), hn::Zero(di));
+    hn::StoreU(hn::Mul(hn::LoadU(df, grad + i),
+                       hn::IfThenElseZero(hn::RebindMask(df, keep), vscale)),
+               df, out + i);
+  }
+  for (; i < n; ++i) out[i] = grad[i] * (mask[i] ? scale : 0.0f);
+}
+
 }  // namespace tch::cpu::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -146,15 +199,20 @@ constexpr int64_t kTileGrain = 8;
 HWY_EXPORT(PhiloxBlocksSimd);
 HWY_EXPORT(BoxMullerF32Step);
 HWY_EXPORT(BoxMullerF32Simd);
+HWY_EXPORT(DropoutF32Simd);
+HWY_EXPORT(DropoutBackwardF32Simd);
 
 // Writes the words of blocks [first_block, first_block + count) of `s`'s
 // `subsequence` to out[0 .. 4 * count), block by block.
 void PhiloxBlocks(const RandomStream& s, uint64_t first_block, int64_t count,
                   uint32_t* out, uint64_t subsequence = 0) {
-  const PhiloxCounter c =
-      PhiloxAdvance(PhiloxCounterFor(subsequence, s.start_block), first_block);
-  const uint64_t lo = WordsToUint64(c.x[0], c.x[1]);
+  // The 128-bit counter (subsequence, start_block) + first_block, in two
+  // 64-bit halves held in registers.
+  const uint64_t lo = s.start_block + first_block;
+  const uint64_t hi = subsequence + (lo < first_block ? 1 : 0);
   if (lo + static_cast<uint64_t>(count) < lo) {
+    const PhiloxCounter c = PhiloxAdvance(
+        PhiloxCounterFor(subsequence, s.start_block), first_block);
     // The offset words wrap within this range (offsets near 2^64): scalar.
     for (int64_t j = 0; j < count; ++j) {
       const PhiloxBlock b =
@@ -164,7 +222,8 @@ void PhiloxBlocks(const RandomStream& s, uint64_t first_block, int64_t count,
     return;
   }
   HWY_DYNAMIC_DISPATCH(PhiloxBlocksSimd)
-  (s.key.x[0], s.key.x[1], lo, c.x[2], c.x[3], count, out);
+  (s.key.x[0], s.key.x[1], lo, static_cast<uint32_t>(hi),
+   static_cast<uint32_t>(hi >> 32), count, out);
 }
 
 // The words of one tile: element-aligned views of the flattened word stream
@@ -390,6 +449,11 @@ void DropoutKernel(const RandomPlan& plan) {
       T* out = reinterpret_cast<T*>(plan.iter.data[0]) + first;
       bool* mask = reinterpret_cast<bool*>(plan.iter.data[1]) + first;
       const T* in = reinterpret_cast<const T*>(plan.iter.data[2]) + first;
+      if constexpr (std::is_same_v<T, float>) {
+        HWY_DYNAMIC_DISPATCH(DropoutF32Simd)
+        (words.w, in, out, mask, n, threshold, scale);
+        return;
+      }
       for (int64_t k = 0; k < n; ++k) {
         const bool keep = uint64_t{words.w[k]} < threshold;
         mask[k] = keep;
@@ -420,6 +484,11 @@ void DropoutBackwardKernel(const RandomPlan& plan) {
     const bool* mask = reinterpret_cast<const bool*>(plan.iter.data[2]);
     ParallelFor(
         0, plan.iter.numel, kElementwiseGrainSize, [&](int64_t lo, int64_t hi) {
+          if constexpr (std::is_same_v<T, float>) {
+            HWY_DYNAMIC_DISPATCH(DropoutBackwardF32Simd)
+            (grad + lo, mask + lo, out + lo, hi - lo, scale);
+            return;
+          }
           for (int64_t i = lo; i < hi; ++i) {
             // Branch-free so that the loop vectorizes.
             const M keep = static_cast<M>(static_cast<uint8_t>(mask[i]));
