@@ -342,7 +342,10 @@ TEST_F(NormGradTest, PointwiseLosses) {
       {"smooth_l1_loss beta 0",
        [](auto x, auto t, auto r) { return ad::smooth_l1_loss(x, t, r, 0.0); }},
   };
-  for (const auto& [name, loss] : losses) {
+  for (const auto& entry : losses) {
+    // Not a structured binding: clang 14 cannot capture those in lambdas.
+    const auto& name = entry.first;
+    const auto& loss = entry.second;
     for (Reduction r : kReductions) {
       ExpectGradOk(std::string(name) + " " + Name(r) + ", strided input",
                    [&](const TensorList& in) { return loss(in[0], in[1], r); },
