@@ -4,8 +4,8 @@
 //
 // Two layouts of the work:
 //   * Rows (HW >= kMinRow, e.g. conv activations): channels run in parallel;
-//     a channel's N rows are cut into segments of at most kSegment values
-//     whose mean and squared deviations come from one SIMD pass each
+//     a channel's N rows are grouped (or cut) into blocks of about kBlock
+//     values whose mean and squared deviations come from one SIMD pass each
 //     (batch_norm-inl.h; the second sweep hits L1) and are merged in float64
 //     (Chan et al.'s pairwise update). The channel is normalized (or its
 //     gradient applied) right after its statistics, while its rows are still
@@ -37,88 +37,127 @@
 
 namespace tch::cpu {
 
-HWY_EXPORT(BnSegmentStats);
-HWY_EXPORT(BnSegmentGradSums);
-HWY_EXPORT(BnAffineRow);
-HWY_EXPORT(BnBackwardRow);
-HWY_EXPORT(BnScaleRow);
+HWY_EXPORT(BnBlockStats);
+HWY_EXPORT(BnBlockGradSums);
+HWY_EXPORT(BnAffineRows);
+HWY_EXPORT(BnBackwardRows);
+HWY_EXPORT(BnScaleRows);
 
 namespace {
 
-// Values per statistics segment: float lane sums stay short (a few hundred
-// adds per lane) and the segment fits in L1 for its second sweep.
-constexpr int64_t kSegment = 4096;
+// Values per statistics block: float lane sums stay short (a few hundred
+// adds per lane) and the block fits in L1 for its second sweep.
+constexpr int64_t kBlock = 4096;
 // Rows shorter than this go through the column layout.
 constexpr int64_t kMinRow = 32;
 
-// --- Row primitives: SIMD for float, scalar twins for double ----------------
+// --- Block primitives: SIMD for float, scalar twins for double ---------------
+// A block is `rows` rows of `len` values at `stride` (batch_norm-inl.h).
 
 template <typename T>
 struct BnRows;
 
 template <>
 struct BnRows<float> {
-  static void Stats(const float* x, int64_t n, double* mean, double* m2) {
-    HWY_DYNAMIC_DISPATCH(BnSegmentStats)(x, n, mean, m2);
+  static void Stats(const float* x, int64_t stride, int64_t rows, int64_t len,
+                    double* mean, double* m2) {
+    HWY_DYNAMIC_DISPATCH(BnBlockStats)(x, stride, rows, len, mean, m2);
   }
-  static void GradSums(const float* dy, const float* x, int64_t n, float mean,
-                       double* sum_dy, double* sum_dy_xmu) {
-    HWY_DYNAMIC_DISPATCH(BnSegmentGradSums)(dy, x, n, mean, sum_dy, sum_dy_xmu);
+  static void GradSums(const float* dy, const float* x, int64_t stride,
+                       int64_t rows, int64_t len, float mean, double* sum_dy,
+                       double* sum_dy_xmu) {
+    HWY_DYNAMIC_DISPATCH(BnBlockGradSums)
+    (dy, x, stride, rows, len, mean, sum_dy, sum_dy_xmu);
   }
-  static void Affine(const float* x, float* y, int64_t n, float s, float t) {
-    HWY_DYNAMIC_DISPATCH(BnAffineRow)(x, y, n, s, t);
+  static void Affine(const float* x, float* y, int64_t stride, int64_t rows,
+                     int64_t len, float s, float t) {
+    HWY_DYNAMIC_DISPATCH(BnAffineRows)(x, y, stride, rows, len, s, t);
   }
-  static void Backward(const float* dy, const float* x, float* dx, int64_t n,
-                       float mean, float mean_dy, float proj, float k) {
-    HWY_DYNAMIC_DISPATCH(BnBackwardRow)(dy, x, dx, n, mean, mean_dy, proj, k);
+  static void Backward(const float* dy, const float* x, float* dx,
+                       int64_t stride, int64_t rows, int64_t len, float mean,
+                       float mean_dy, float proj, float k) {
+    HWY_DYNAMIC_DISPATCH(BnBackwardRows)
+    (dy, x, dx, stride, rows, len, mean, mean_dy, proj, k);
   }
-  static void Scale(const float* dy, float* dx, int64_t n, float k) {
-    HWY_DYNAMIC_DISPATCH(BnScaleRow)(dy, dx, n, k);
+  static void Scale(const float* dy, float* dx, int64_t stride, int64_t rows,
+                    int64_t len, float k) {
+    HWY_DYNAMIC_DISPATCH(BnScaleRows)(dy, dx, stride, rows, len, k);
   }
 };
 
 template <>
 struct BnRows<double> {
-  static void Stats(const double* x, int64_t n, double* mean, double* m2) {
+  // Calls f(i) for every element offset i of the block.
+  template <typename F>
+  static void Each(int64_t stride, int64_t rows, int64_t len, F&& f) {
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t j = 0; j < len; ++j) f(r * stride + j);
+    }
+  }
+  static void Stats(const double* x, int64_t stride, int64_t rows, int64_t len,
+                    double* mean, double* m2) {
     double s = 0;
-    for (int64_t i = 0; i < n; ++i) s += x[i];
-    const double count = static_cast<double>(n), m = s / count;
+    Each(stride, rows, len, [&](int64_t i) { s += x[i]; });
+    const double count = static_cast<double>(rows * len), m = s / count;
     double sd = 0, sq = 0;
-    for (int64_t i = 0; i < n; ++i) {
+    Each(stride, rows, len, [&](int64_t i) {
       const double a = x[i] - m;
       sd += a;
       sq += a * a;
-    }
+    });
     *mean = std::isfinite(m) ? m + sd / count : m;
     *m2 = std::max(0.0, sq - sd * sd / count);
   }
-  static void GradSums(const double* dy, const double* x, int64_t n,
-                       double mean, double* sum_dy, double* sum_dy_xmu) {
+  static void GradSums(const double* dy, const double* x, int64_t stride,
+                       int64_t rows, int64_t len, double mean, double* sum_dy,
+                       double* sum_dy_xmu) {
     double sg = 0, sp = 0;
-    for (int64_t i = 0; i < n; ++i) {
+    Each(stride, rows, len, [&](int64_t i) {
       sg += dy[i];
       sp += dy[i] * (x[i] - mean);
-    }
+    });
     *sum_dy += sg;
     *sum_dy_xmu += sp;
   }
-  static void Affine(const double* x, double* y, int64_t n, double s,
-                     double t) {
-    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * s + t;
+  static void Affine(const double* x, double* y, int64_t stride, int64_t rows,
+                     int64_t len, double s, double t) {
+    Each(stride, rows, len, [&](int64_t i) { y[i] = x[i] * s + t; });
   }
-  static void Backward(const double* dy, const double* x, double* dx, int64_t n,
-                       double mean, double mean_dy, double proj, double k) {
-    for (int64_t i = 0; i < n; ++i) {
+  static void Backward(const double* dy, const double* x, double* dx,
+                       int64_t stride, int64_t rows, int64_t len, double mean,
+                       double mean_dy, double proj, double k) {
+    Each(stride, rows, len, [&](int64_t i) {
       dx[i] = (dy[i] - mean_dy - (x[i] - mean) * proj) * k;
-    }
+    });
   }
-  static void Scale(const double* dy, double* dx, int64_t n, double k) {
-    for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * k;
+  static void Scale(const double* dy, double* dx, int64_t stride, int64_t rows,
+                    int64_t len, double k) {
+    Each(stride, rows, len, [&](int64_t i) { dx[i] = dy[i] * k; });
   }
 };
 
-// A channel's count, mean and sum of squared deviations, merged segment by
-// segment. `sum` backs up the mean when it is not finite (Inf inputs: the
+// Calls fn(offset, rows, len) for the statistics blocks of channel c, in a
+// fixed order: groups of kBlock / HW whole rows, or for long rows pieces of
+// at most kBlock values.
+template <typename Fn>
+void ForBlocks(const ChannelNormPlan& p, int64_t c, Fn&& fn) {
+  const int64_t hw = p.hw;
+  if (hw >= kBlock) {
+    for (int64_t i = 0; i < p.n; ++i) {
+      for (int64_t j = 0; j < hw; j += kBlock) {
+        fn((i * p.c + c) * hw + j, int64_t{1}, std::min(kBlock, hw - j));
+      }
+    }
+    return;
+  }
+  const int64_t group = kBlock / hw;
+  for (int64_t i = 0; i < p.n; i += group) {
+    fn((i * p.c + c) * hw, std::min(group, p.n - i), hw);
+  }
+}
+
+// A channel's count, mean and sum of squared deviations, merged block by
+// block. `sum` backs up the mean when it is not finite (Inf inputs: the
 // pairwise update would give NaN where the plain mean is +-Inf).
 struct Moments {
   double count = 0, mean = 0, m2 = 0, sum = 0;
@@ -218,26 +257,20 @@ template <typename T>
 void RowsForward(const ChannelNormPlan& p) {
   const T* x = static_cast<const T*>(p.input);
   T* y = static_cast<T*>(p.output);
-  const int64_t hw = p.hw;
+  const int64_t stride = p.c * p.hw;
   ForChannels(p, [&](int64_t c) {
     Moments mo;
     if (p.training) {
-      for (int64_t i = 0; i < p.n; ++i) {
-        const T* row = x + (i * p.c + c) * hw;
-        for (int64_t j = 0; j < hw; j += kSegment) {
-          const int64_t len = std::min(kSegment, hw - j);
-          double mean, m2;
-          BnRows<T>::Stats(row + j, len, &mean, &m2);
-          mo.Merge(static_cast<double>(len), mean, m2);
-        }
-      }
+      ForBlocks(p, c, [&](int64_t off, int64_t rows, int64_t len) {
+        double mean, m2;
+        BnRows<T>::Stats(x + off, stride, rows, len, &mean, &m2);
+        mo.Merge(static_cast<double>(rows * len), mean, m2);
+      });
     }
     T s, t;
     ChannelAffine<T>(p, c, mo.Mean(), mo.m2, &s, &t);
-    for (int64_t i = 0; i < p.n; ++i) {
-      const int64_t off = (i * p.c + c) * hw;
-      BnRows<T>::Affine(x + off, y + off, hw, s, t);
-    }
+    const int64_t off = c * p.hw;
+    BnRows<T>::Affine(x + off, y + off, stride, p.n, p.hw, s, t);
   });
 }
 
@@ -246,28 +279,22 @@ void RowsBackward(const ChannelNormPlan& p) {
   const T* dy = static_cast<const T*>(p.grad_output);
   const T* x = static_cast<const T*>(p.input);
   T* dx = static_cast<T*>(p.output);
-  const int64_t hw = p.hw;
+  const int64_t stride = p.c * p.hw;
   ForChannels(p, [&](int64_t c) {
     const T mean = static_cast<T>(ChannelMean<T>(p, c));
     double sum_dy = 0, sum_dy_xmu = 0;
-    for (int64_t i = 0; i < p.n; ++i) {
-      const int64_t off = (i * p.c + c) * hw;
-      for (int64_t j = 0; j < hw; j += kSegment) {
-        BnRows<T>::GradSums(dy + off + j, x + off + j,
-                            std::min(kSegment, hw - j), mean, &sum_dy,
-                            &sum_dy_xmu);
-      }
-    }
+    ForBlocks(p, c, [&](int64_t off, int64_t rows, int64_t len) {
+      BnRows<T>::GradSums(dy + off, x + off, stride, rows, len, mean, &sum_dy,
+                          &sum_dy_xmu);
+    });
     const ChannelGrad<T> g = FinishGrad<T>(p, c, sum_dy, sum_dy_xmu);
     if (dx == nullptr) return;
-    for (int64_t i = 0; i < p.n; ++i) {
-      const int64_t off = (i * p.c + c) * hw;
-      if (p.training) {
-        BnRows<T>::Backward(dy + off, x + off, dx + off, hw, g.mean, g.mean_dy,
-                            g.proj, g.k);
-      } else {
-        BnRows<T>::Scale(dy + off, dx + off, hw, g.k);
-      }
+    const int64_t off = c * p.hw;
+    if (p.training) {
+      BnRows<T>::Backward(dy + off, x + off, dx + off, stride, p.n, p.hw,
+                          g.mean, g.mean_dy, g.proj, g.k);
+    } else {
+      BnRows<T>::Scale(dy + off, dx + off, stride, p.n, p.hw, g.k);
     }
   });
 }
