@@ -13,6 +13,8 @@
 #include <set>
 #include <string>
 
+#include "hwy/highway.h"
+#include "hwy/targets.h"
 #include "torch/core/ops.h"
 #include "torch/testing/tensor_matchers.h"
 
@@ -290,6 +292,24 @@ TEST(ActivationBackwardTest, WideRangeAndLargeTiled) {
       }
     }
   }
+}
+
+// Every compiled SIMD target (AVX-512, AVX2, SSE4, ...) meets the goldens.
+TEST(ActivationBackwardTest, EverySimdTarget) {
+  const int64_t compiled = HWY_TARGETS & hwy::SupportedTargets();
+  int targets = 0;
+  for (int64_t bit = 1; bit != 0 && bit <= compiled; bit <<= 1) {
+    if ((compiled & bit) == 0) continue;
+    SCOPED_TRACE(hwy::TargetName(bit));
+    hwy::SetSupportedTargetsForTest(bit);
+    for (const auto& [op, fn] : BackwardOps()) {
+      const std::string p = "bwdwide." + op + ".float32";
+      EXPECT_TRUE(Matches(fn(G(p + ".g"), G(p + ".x")), G(p + ".out"))) << p;
+    }
+    hwy::SetSupportedTargetsForTest(0);
+    ++targets;
+  }
+  EXPECT_GE(targets, 1);
 }
 
 TEST(ActivationBackwardTest, StridedAndBroadcastOperands) {
