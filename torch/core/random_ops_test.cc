@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "hwy/highway.h"
+#include "hwy/targets.h"
 #include "torch/core/generator.h"
 #include "torch/core/ops.h"
 #include "torch/core/parallel.h"
@@ -669,16 +671,33 @@ TEST_F(RandomOpsTest, BernoulliFrequencies) {
   EXPECT_GT(t.storage().version(), before);
 }
 
-// A p so small that the keep threshold is 2^32: every element is kept (the
-// float32 SIMD path's keep-all case), scaled by 1 / (1 - p) in float32.
-TEST_F(RandomOpsTest, DropoutWithTinyPKeepsEverything) {
-  Generator gen(5);
-  const double p = 1e-12;
-  const Tensor x = randn({1000}, DType::kFloat32, &gen);
-  const DropoutResult d = dropout(x, p, true, &gen);
-  EXPECT_TRUE(TensorsEqual(d.mask, ones({1000}, DType::kBool)));
-  EXPECT_TRUE(TensorsEqual(d.output,
-                           x * scalar_tensor(1.0 / (1 - p), DType::kFloat32)));
+// The float32 dropout loops give the same masks and values on every SIMD
+// target, and p = 1e-12 (keep threshold 2^32) keeps every element.
+TEST_F(RandomOpsTest, DropoutFloat32EverySimdTargetAndTinyP) {
+  Generator gen(3);
+  const Tensor x = randn({1003}, DType::kFloat32, &gen);
+  const int64_t compiled = HWY_TARGETS & hwy::SupportedTargets();
+  for (int64_t bit = 1; bit != 0 && bit <= compiled; bit <<= 1) {
+    if ((compiled & bit) == 0) continue;
+    SCOPED_TRACE(hwy::TargetName(bit));
+    hwy::SetSupportedTargetsForTest(bit);
+    for (const double p : {0.3, 1e-12}) {
+      Generator g(5), ref(5);
+      const DropoutResult d = dropout(x, p, true, &g);
+      const Tensor scale = scalar_tensor(1.0 / (1 - p), DType::kFloat32);
+      EXPECT_TRUE(
+          TensorsEqual(d.output, x * d.mask.to(DType::kFloat32) * scale));
+      EXPECT_TRUE(TensorsEqual(dropout_backward(x, d.mask, p), d.output));
+      if (p < 1e-6) {
+        EXPECT_TRUE(TensorsEqual(d.mask, ones({1003}, DType::kBool)));
+      }
+      // The mask is the Philox stream's bernoulli(1 - p) on every target.
+      EXPECT_TRUE(TensorsEqual(
+          d.mask, bernoulli(full({1003}, 1 - p, DType::kFloat64), &ref)
+                      .to(DType::kBool)));
+    }
+    hwy::SetSupportedTargetsForTest(0);
+  }
 }
 
 TEST_F(RandomOpsTest, DropoutScalesKeptElements) {
