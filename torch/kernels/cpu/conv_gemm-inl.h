@@ -2,12 +2,15 @@
 //
 // Per-target float32 micro-kernels of conv2d and its backward.
 // conv_kernels.cc includes this file once per Highway target through
-// hwy/foreach_target.h and calls the two entry points through
-// HWY_DYNAMIC_DISPATCH (AVX-512 / AVX2 / SSE4 where the CPU has them).
+// hwy/foreach_target.h (this file includes conv_direct-inl.h, the direct
+// kernels) and calls the entry points through HWY_DYNAMIC_DISPATCH
+// (AVX-512 / AVX2 / SSE4 where the CPU has them).
 //
+//   ConvBuildRows: the rows of the implicit im2col matrix B of one image.
 //   ConvGemm: C[m][p] = init[m] + sum_kk A[m][kk] * B_kk[p] for p in
-//     [p_begin, p_end): forward (A = weights, B = input rows) and
-//     grad_input (A = flipped weights, B = grad_output rows). A is packed in
+//     [p_begin, p_end): the forward of small-K layers (A = weights, B =
+//     input rows) and strided grad_input (A = weights transposed, B =
+//     grad_output rows, then col2im). A is packed in
 //     panels of kPanel rows (PackPanels in conv_kernels.cc); row kk of B
 //     starts at brows[kk] and may be read up to one vector past p_end (the
 //     caller leaves that much readable slack). Pixels are the vector lanes,
@@ -19,7 +22,7 @@
 //     padded input planes of ConvPad (conv_direct-inl.h).
 //   ConvGradWeightLanes: the same sums lane-wise over pixels (small K).
 //
-// Neither throws. Example (conv_kernels.cc):
+// None throws. Example (conv_kernels.cc):
 //   HWY_DYNAMIC_DISPATCH(ConvGemm)(og, 0, P, K, packed, rows, bias, out, P);
 
 // Shared by every target (a normal include guard): how the rows of B (the

@@ -1,29 +1,38 @@
 // CPU kernels of conv2d and conv2d_backward. float32 runs the Highway
-// kernels of conv_gemm-inl.h; float64 runs im2col + OpenBLAS dgemm
-// (conv_f64.cc); float16 / bfloat16 compute in float32.
+// kernels of conv_direct-inl.h and conv_gemm-inl.h; float64 runs im2col +
+// OpenBLAS dgemm (conv_f64.cc); float16 / bfloat16 compute in float32.
 //
 // Note [Conv2d float32 algorithm]
-// Per image and group, B = the im2col matrix of the input (rows (c, i, j),
-// one column per output pixel) is never built in full when stride_h == 1:
-// per (j, c) one copy of the channel shifted by j (and zero padded) holds the
-// rows of every kernel row i, i*dil_h rows apart (ConvBuildRows), ~kh times
-// less to write than im2col. Then:
-//   forward      out[o][p] = bias[o] + sum_kk W[o][kk] B[kk][p] (ConvGemm,
-//                pixels as vector lanes, written straight into NCHW; the
-//                weights packed once per call into 8-row panels);
-//   grad_input   for stride 1 (and padding <= dilation * (k - 1)) the
-//                transposed convolution is a convolution of grad_output with
-//                the flipped, transposed weights and padding
-//                dil * (k - 1) - pad: the same ConvGemm. Otherwise ConvGemm
-//                into an im2col-shaped buffer, then col2im;
-//   grad_weight  gwT[kk][o] += sum_p B[kk][p] goutT[p][o] (ConvGradWeight,
-//                output channels as lanes, pixels of every image of a range
-//                accumulated in registers, no horizontal sums), transposed
-//                into grad_weight at the end;
-//   grad_bias    per-image row sums while grad_output is in cache.
-// Measured on the 2-core AVX-512 dev machine against the previous kernels
-// (explicit im2col, per-image GEMMs with scalar tails and per-image dot
-// products for grad_weight): see benchmarks/README.md.
+// Per image and group (ConvPass, GradWeightStep):
+//   forward      K = C/groups * kh * kw >= kDirectMinK: the direct kernel
+//                (ConvDirect) with output channels as vector lanes, as
+//                oneDNN's AVX-512 kernels do: the input is copied once into
+//                zero-padded planes (ConvPad), a register tile is up to 14
+//                pixels of an output row x 32 channels over all K taps
+//                (each input value broadcast once, each weight vector loaded
+//                once per tile), and the finished tile is transposed in
+//                registers into the NCHW output. No im2col, no per-image
+//                packing, no lanes lost to odd widths. Small K (the first
+//                layer, memory bound): ConvGemm with pixels as lanes over
+//                the implicit im2col rows of ConvBuildRows (per (j, c) one
+//                shifted copy serving every kernel row i), written straight
+//                into NCHW; its B is packed per strip so loads are aligned.
+//   grad_input   stride 1 (and padding <= dilation * (k - 1)): a convolution
+//                of grad_output with the flipped, transposed weights and
+//                padding dil * (k - 1) - pad, so the same ConvPass.
+//                Otherwise ConvGemm into an im2col-shaped buffer, then
+//                col2im.
+//   grad_weight  og * K large: gwT[kk][o] += sum_p x[p, kk] goutT[p][o]
+//                (ConvGradWeight: channels as lanes, input broadcast from
+//                the padded planes, grad_output transposed by 16 x 16
+//                register blocks; no horizontal sums). Small (first layer):
+//                lane-wise dot products over pixels (ConvGradWeightLanes),
+//                reduced once per call.
+//   grad_bias    the grad_weight of one more row of B: a row (or padded
+//                plane) of ones.
+// Measured on the 2-core AVX-512 dev machine against libtorch 1.13 (oneDNN)
+// and the previous kernels (explicit im2col, per-image GEMMs with scalar
+// tails, per-image dot products for grad_weight): see benchmarks/README.md.
 //
 // Note [Conv2d threading]
 // The batch is split into one contiguous range of images per thread
@@ -31,9 +40,9 @@
 // scratch, and grad_weight / grad_bias are accumulated per range and summed
 // in range order, so results are deterministic for a given thread count.
 // When the batch is smaller than the thread count, images run in sequence
-// and the work inside each is split instead (ConvGemm over pixel chunks,
-// ConvGradWeight over rows of grad_weight), which does not change any sum's
-// order.
+// and the work inside each is split instead (output rows or pixel chunks,
+// rows of grad_weight, output channels of the lane-wise sums), which does
+// not change any sum's order.
 
 // clang-format off
 #undef HWY_TARGET_INCLUDE
