@@ -230,10 +230,10 @@ TEST(RegistryTest, BuildsEveryType) {
   EXPECT_EQ(c->weight.sizes(), (Shape{8, 3, 3, 5}));
   EXPECT_EQ(c->options.padding_str, "same");
   EXPECT_FALSE(c->bias.defined());
-  auto* fc =
-      dynamic_cast<Linear*>(MakeLayer("linear", {{"in_features", int64_t{4}},
-                                                 {"out_features", int64_t{2}}})
-                                .get());
+  // Keep the module alive: a pointer into a temporary would dangle.
+  auto linear = MakeLayer(
+      "linear", {{"in_features", int64_t{4}}, {"out_features", int64_t{2}}});
+  auto* fc = dynamic_cast<Linear*>(linear.get());
   ASSERT_NE(fc, nullptr);
   EXPECT_TRUE(fc->bias.defined());
   auto bn = MakeLayer("batch_norm2d",
