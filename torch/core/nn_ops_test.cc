@@ -150,9 +150,9 @@ TEST(Conv2dTest, ForwardAndBackwardMatchPyTorch) {
   }
 }
 
-// float32 runs every case too (the stride-1 float32 paths differ from the
-// float64 ones: implicit im2col, see nn_kernels.cc), against the float64
-// goldens cast to float32.
+// float32 runs every case too (its paths differ from float64's: direct and
+// GEMM kernels in conv_kernels.cc, im2col + BLAS in conv_f64.cc), against the
+// float64 goldens cast to float32.
 TEST(Conv2dTest, Float32PathsMatchFloat64Goldens) {
   for (const ConvCase& c : ConvCases()) {
     SCOPED_TRACE(c.name);
