@@ -146,20 +146,11 @@ void PredictImages(const train::TrainConfig& config, const train::RunData& data,
             FLAGS_input, ": images are ", images.size(1), "x", images.size(2),
             " but the model was trained on ", ShapeToString(want));
   Tensor x = tch::div(images.to(DType::kFloat32), 255.0).unsqueeze(1);
-  if (config.data.normalize &&
-      config.data.dataset == train::Dataset::kFashionMnist) {
-    x = tch::div(tch::sub(x, data::kFashionMnistMean), data::kFashionMnistStd);
-  } else if (config.data.normalize) {
-    // Generic IDX: the training images' statistics, as training used.
-    Tensor raw =
-        tch::div(data::ReadIdxFile(config.data.train_images.empty()
-                                       ? config.data.dir + "/train-images-idx3-"
-                                                           "ubyte.gz"
-                                       : config.data.train_images)
-                     .to(DType::kFloat64),
-                 255.0);
-    x = tch::div(tch::sub(x, tch::mean(raw).item<double>()),
-                 tch::std(raw).item<double>());
+  // The normalization training applied (statistics computed once, when the
+  // training data was loaded).
+  if (data.image_normalization) {
+    x = tch::div(tch::sub(x, data.image_normalization->first),
+                 data.image_normalization->second);
   }
   const bool fashion = config.data.dataset == train::Dataset::kFashionMnist;
   autograd::NoGradGuard no_grad;

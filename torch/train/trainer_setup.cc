@@ -67,8 +67,9 @@ std::shared_ptr<const data::Dataset> LoadIdxNormalized(
       stats = {tch::mean(raw).item<double>(), tch::std(raw).item<double>()};
     }
     options.normalize = true;
+    if (stats->second <= 0) stats->second = 1.0;  // constant images
     options.mean = stats->first;
-    options.std = stats->second > 0 ? stats->second : 1.0;
+    options.std = stats->second;
   }
   return data::LoadIdx(images, labels, options);
 }
@@ -93,6 +94,9 @@ RunData BuildData(const TrainConfig& config) {
       options.limit = d.limit_eval;
       options.split = data::Split::kTest;
       run.eval = data::FashionMnist(options);
+      if (d.normalize) {
+        run.image_normalization = {options.mean, options.std};
+      }
       run.eval_split_name = "test";
       break;
     }
@@ -106,6 +110,7 @@ RunData BuildData(const TrainConfig& config) {
           IdxPath(d, d.test_images, "t10k-images-idx3-ubyte.gz"),
           IdxPath(d, d.test_labels, "t10k-labels-idx1-ubyte.gz"), d.limit_eval,
           d, stats);
+      run.image_normalization = stats;
       run.eval_split_name = "test";
       break;
     }

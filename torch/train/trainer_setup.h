@@ -11,7 +11,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "torch/data/dataset.h"
 #include "torch/nn/module.h"
@@ -34,6 +36,9 @@ struct RunData {
   std::shared_ptr<const data::Vocab> vocab;   // text datasets only
   Task task = Task::kClassification;
   std::string eval_split_name;  // "test", "val"
+  // Image datasets with data.normalize: x = (pixel / 255 - mean) / std was
+  // applied with these {mean, std}; predict normalizes new images the same.
+  std::optional<std::pair<double, double>> image_normalization;
 };
 
 // Loads the datasets of `config.data` (limits applied).
