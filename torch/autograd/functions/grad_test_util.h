@@ -1,9 +1,9 @@
 // File: torch/autograd/functions/grad_test_util.h
 //
-// Test-only helpers shared by pointwise_grad_test.cc and reduce_grad_test.cc:
-// deterministic float64 inputs, leaves in several memory layouts, a
-// one-output GradCheck wrapper and a comparison of gradients with a golden
-// file written by PyTorch.
+// Test-only helpers shared by the *_grad_test.cc files of this package:
+// deterministic float64 inputs, leaves in several memory layouts, one-output
+// GradCheck wrappers, the message of an expected error, and a comparison of
+// gradients with a golden file written by PyTorch.
 //
 // Example:
 //   Tensor x = LeafIn("transposed", Range(0.5, 2.0), /*seed=*/7);  // [3, 4]
@@ -25,6 +25,7 @@
 
 #include "torch/autograd/gradcheck.h"
 #include "torch/autograd/variable.h"
+#include "torch/core/error.h"
 #include "torch/core/ops.h"
 #include "torch/core/pointwise_ops.h"
 #include "torch/testing/tensor_matchers.h"
@@ -77,10 +78,10 @@ inline bool AllFinite(const Tensor& t) {
   return true;
 }
 
-// GradCheck of a function with one output. First requires the output and
-// its gradients (for an all-ones upstream gradient) to be finite at
-// `inputs`: GradCheck's tolerance test is false for NaN, so a NaN on either
-// side would pass without checking anything.
+// GradCheck of a function with one output that first requires the output
+// and its gradients (for an all-ones upstream gradient) to be finite at
+// `inputs`, so a test cannot pick a point where the function is undefined
+// (GradCheck itself also fails on a non-finite Jacobian entry).
 inline std::string CheckGrad(const std::function<Tensor(const TensorList&)>& f,
                              const TensorList& inputs,
                              const GradCheckOptions& options = {}) {
@@ -99,6 +100,27 @@ inline std::string CheckGrad(const std::function<Tensor(const TensorList&)>& f,
   }
   return GradCheck([&f](const TensorList& in) { return TensorList{f(in)}; },
                    inputs, options);
+}
+
+// Expects GradCheck of the one-output `fn` at `inputs` to pass; a failure
+// names `what`.
+inline void ExpectGradOk(const std::string& what,
+                         const std::function<Tensor(const TensorList&)>& fn,
+                         const TensorList& inputs) {
+  EXPECT_EQ(GradCheck([&](const TensorList& in) { return TensorList{fn(in)}; },
+                      inputs),
+            "")
+      << what;
+}
+
+// The message of the tch::Error `f` throws, or "<no error>".
+inline std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "<no error>";
 }
 
 // Loads "<name>.<input>" from `golden` as leaves, applies f, backpropagates

@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "torch/autograd/functions/grad_test_util.h"
 #include "torch/autograd/functions/index.h"
 #include "torch/autograd/functions/shape.h"
 #include "torch/autograd/gradcheck.h"
@@ -19,6 +20,8 @@
 
 namespace tch::autograd {
 namespace {
+
+using grad_test::ExpectGradOk;
 
 using testing::TensorsClose;
 
@@ -50,12 +53,6 @@ Tensor Index(std::vector<int64_t> values, IntList sizes = {}) {
 }
 
 using Fn = std::function<Tensor(const TensorList&)>;
-void ExpectGradOk(const char* what, const Fn& fn, const TensorList& inputs) {
-  EXPECT_EQ(GradCheck([&](const TensorList& in) { return TensorList{fn(in)}; },
-                      inputs),
-            "")
-      << what;
-}
 void ExpectGradOkMulti(const char* what,
                        const std::function<TensorList(const TensorList&)>& fn,
                        const TensorList& inputs) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "torch/autograd/functions/grad_test_util.h"
 #include "torch/autograd/functions/linalg.h"
 #include "torch/autograd/functions/shape.h"
 #include "torch/autograd/gradcheck.h"
@@ -21,6 +22,8 @@
 
 namespace tch::autograd {
 namespace {
+
+using grad_test::ExpectGradOk;
 
 using ::testing::HasSubstr;
 using testing::TensorsClose;
@@ -45,13 +48,6 @@ Tensor TransposedLeaf(IntList sizes) {
 }
 
 using Fn = std::function<Tensor(const TensorList&)>;
-void ExpectGradOk(const char* what, const Fn& fn, const TensorList& inputs) {
-  EXPECT_EQ(GradCheck([&](const TensorList& in) { return TensorList{fn(in)}; },
-                      inputs),
-            "")
-      << what;
-}
-
 Tensor Matmul(const TensorList& in) { return ad::matmul(in[0], in[1]); }
 
 TEST(LinalgGrad, MatmulEveryDimsCase) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "torch/autograd/functions/grad_test_util.h"
 #include "torch/autograd/functions/nn.h"
 #include "torch/autograd/grad_mode.h"
 #include "torch/autograd/gradcheck.h"
@@ -21,8 +22,10 @@
 namespace tch {
 namespace {
 
+using autograd::grad_test::ErrorOf;
+using autograd::grad_test::ExpectGradOk;
+
 using autograd::grad_of;
-using autograd::GradCheck;
 using autograd::requires_grad;
 using autograd::requires_grad_;
 using autograd::TensorList;
@@ -50,25 +53,6 @@ class NnGradTest : public ::testing::Test {
 
   Generator gen_{/*seed=*/7};
 };
-
-// GradCheck of fn over `inputs`, reported with `what` on failure.
-void ExpectGradOk(const std::string& what,
-                  const std::function<Tensor(const TensorList&)>& fn,
-                  const TensorList& inputs) {
-  EXPECT_EQ(GradCheck([&](const TensorList& in) { return TensorList{fn(in)}; },
-                      inputs),
-            "")
-      << what;
-}
-
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
 
 // --- conv2d
 // -------------------------------------------------------------------
